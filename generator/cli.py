@@ -1,0 +1,135 @@
+"""Command-line interface: argument parsing only; every command calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+EXAMPLES = {
+    "check": "example:\n  python -m generator check dumps/\n  python -m generator check --json dumps/000_efc7d801c89ff12f.txt",
+    "build": "example:\n  python -m generator build --dumps dumps --site-dir site --site-url https://me.github.io/paper-digest/",
+    "serve": "example:\n  python -m generator serve --dumps dumps --site-dir site --port 8765",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator",
+        description="Turn captured Hugging Face Daily Papers digests into a static site with topics, feeds and related papers.",
+    )
+    parser.add_argument("--version", action="version", version=f"paper-digest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="parse dumps without building and report what was found",
+        description="Parse dumps (files or folders) and print, per dump, its format, entries, distinct papers and "
+        "problems. Exit 0 when every dump parsed cleanly, 1 when any had a problem, 2 on a usage error.",
+        epilog=EXAMPLES["check"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="dump files or folders of dumps")
+    check.add_argument("--json", action="store_true", help="print a JSON report instead of text")
+
+    build = commands.add_parser(
+        "build",
+        help="ingest the dumps, generate pages and feeds, and build the site",
+        description="Run ingest, topics, related papers, page and feed generation and the strict MkDocs build.",
+        epilog=EXAMPLES["build"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_build_options(build)
+
+    serve = commands.add_parser(
+        "serve",
+        help="preview the site and accept dumps from the browser extension",
+        description="Serve the built site on loopback and an ingest API (POST /api/dumps) that stores a captured "
+        "page and rebuilds the site.",
+        epilog=EXAMPLES["serve"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_build_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    serve.add_argument("--token-file", default=None, help="bearer token file (default: ~/.config/paper-digest/token)")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="extension origin admitted by CORS, e.g. chrome-extension://<id> (repeatable)")
+    serve.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024, help="largest accepted dump (default: 10 MB)")
+    serve.add_argument("--git-commit", action="store_true", help="commit each stored dump and the manifest")
+    serve.add_argument("--no-initial-build", action="store_true", help="serve the existing site without building first")
+    return parser
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dumps", default="dumps", help="folder of dumps (default: dumps)")
+    parser.add_argument("--site-dir", default="site", help="where the built site goes (default: site)")
+    parser.add_argument("--site-url", default=None, help="public URL of the site (default: site_url in mkdocs.yml)")
+    parser.add_argument("--config", default="mkdocs.yml", help="MkDocs configuration (default: mkdocs.yml)")
+    parser.add_argument("--topics", default="topics.yml", help="taxonomy file (default: topics.yml)")
+    parser.add_argument("--feed-limit", type=int, default=50, help="items per feed (default: 50)")
+    parser.add_argument("--allow-shrink", action="store_true", help="publish feeds even if they lose over half their items")
+    parser.add_argument("--strict", action="store_true", help="treat warnings (and dump problems) as errors: exit 1")
+    parser.add_argument("--no-mkdocs", action="store_true", help="generate site_src/ only; skip the MkDocs build")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return cmd_check(args)
+    if args.command == "build":
+        from .build import cmd_build
+
+        return cmd_build(args)
+    if args.command == "serve":
+        from .server import cmd_serve
+
+        return cmd_serve(args)
+    return 2
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .catalog import build_catalog
+    from .ingest import read_dumps
+    from .textclean import normalize_title
+
+    dumps, general = read_dumps(args.paths)
+    catalog, merge_problems = build_catalog(dumps)
+    report = {
+        "dumps": [
+            {
+                "path": dump.path,
+                "format": dump.format,
+                "entries": dump.entries,
+                "papers": len({normalize_title(p.title) for p in dump.papers}),
+                "day": dump.day,
+                "problems": [str(p) for p in dump.problems],
+            }
+            for dump in dumps
+        ],
+        "papers": len(catalog.papers),
+        "problems": [str(p) for p in (*general, *merge_problems)],
+    }
+    failed = bool(general) and any(p.severity == "error" for p in general) or not all(d.clean for d in dumps)
+    if not dumps and not general:
+        report["problems"].append("no dumps found")
+        failed = True
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for item in report["dumps"]:
+            day = item["day"] or "undated"
+            print(f"{item['path']}: {item['format']}, {day}, {item['entries']} entries, {item['papers']} papers")
+            for problem in item["problems"]:
+                print(f"  {problem}")
+        for problem in report["problems"]:
+            print(problem)
+        total = sum(item["entries"] for item in report["dumps"])
+        print(f"{len(dumps)} dumps, {total} entries, {report['papers']} distinct papers"
+              + (", problems found" if failed else ""))
+    return 1 if failed else 0

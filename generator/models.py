@@ -1,0 +1,107 @@
+"""The records that flow through the pipeline: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one dump; `line` is 1-based, 0 when it concerns the whole file."""
+
+    path: str
+    message: str
+    line: int = 0
+    severity: str = "error"  # "error" makes `check` fail; "warning" is reported only
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as a reader sees it in a dump, or (after the catalog) merged across dumps.
+
+    Readers fill what their format carries; the catalog assigns `id`, `digests` and `first_seen`.
+    """
+
+    title: str
+    abstract: str
+    arxiv_id: str = ""
+    authors: tuple[str, ...] = ()
+    upvotes: int = 0
+    links: tuple[str, ...] = ()  # project pages and code, in first-seen order
+    published: str = ""  # ISO date the source gives, if any
+    truncated: bool = False  # the page clipped the abstract
+    id: str = ""
+    digests: tuple[str, ...] = ()  # digest ids the paper appeared in, oldest first
+    first_seen: str = ""  # ISO day of its earliest dated digest; "" when undated
+
+
+@dataclass(frozen=True)
+class Dump:
+    """What a reader made of one dump file."""
+
+    path: str  # relative to the dumps folder (or as given on the command line)
+    format: str  # "text", "html", "json" or "unknown"
+    papers: tuple[Paper, ...]
+    problems: tuple[Problem, ...] = ()
+    day: str = ""  # ISO day of the digest when the dump (plus manifest) tells it
+    month_day: str = ""  # "MM-DD" read from a day header that has no year
+    url: str = ""
+    query: str = ""
+    topic: str = ""
+    content_hash: str = ""
+
+    @property
+    def entries(self) -> int:
+        return len(self.papers)
+
+    @property
+    def clean(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One dump as a page of the site: its papers in page order."""
+
+    id: str
+    source: str
+    format: str
+    day: str  # "" when undated
+    paper_ids: tuple[str, ...]
+    repeats: frozenset[str] = field(default_factory=frozenset)  # ids already seen in an earlier digest
+    url: str = ""
+    query: str = ""
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    name: str
+    description: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    catch_all: bool = False
+
+
+@dataclass(frozen=True)
+class Related:
+    id: str
+    score: float
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every distinct paper and every digest, both sorted deterministically."""
+
+    papers: tuple[Paper, ...]  # sorted by id
+    digests: tuple[Digest, ...]  # newest first, undated last
+    dumps: tuple[Dump, ...]
+
+    def by_id(self) -> dict[str, Paper]:
+        return {p.id: p for p in self.papers}

@@ -1,0 +1,114 @@
+"""All reading and writing of files: dumps in, generated files out, every write atomic and only if changed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .readers import DUMP_SUFFIXES
+
+MANIFEST_NAME = "manifest.yml"
+
+
+def find_dumps(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
+    """Dump files among `paths` (files, or folders searched one level deep), sorted; plus paths that do not exist."""
+    found: list[Path] = []
+    missing: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                child
+                for child in sorted(path.iterdir())
+                if child.is_file() and child.suffix.lower() in DUMP_SUFFIXES and not child.name.startswith(".")
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(str(raw))
+    return found, missing
+
+
+def read_bytes(path: Path) -> bytes:
+    return Path(path).read_bytes()
+
+
+def read_text(path: Path) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write via a temporary file in the same folder and `os.replace`, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_if_changed(path: Path, data: bytes | str) -> bool:
+    """True when the file was (re)written; an identical file keeps its bytes and its mtime."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(payload) and path.read_bytes() == payload:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomic(path, payload)
+    return True
+
+
+def sync_tree(root: Path, files: Mapping[str, str | bytes], managed: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Make the `managed` parts of `root` hold exactly `files` (relative paths): write what changed, remove what is stale.
+
+    A managed entry is a folder (`papers/`) or a single file (`index.md`); nothing outside them is touched.
+    """
+    root = Path(root)
+    written = sorted(rel for rel, data in files.items() if write_if_changed(root / rel, data))
+    wanted = set(files)
+    removed: list[str] = []
+    for entry in managed:
+        target = root / entry
+        if target.is_file() and entry not in wanted:
+            target.unlink()
+            removed.append(entry)
+        elif target.is_dir():
+            for path in sorted(target.rglob("*")):
+                rel = path.relative_to(root).as_posix()
+                if path.is_file() and rel not in wanted:
+                    path.unlink()
+                    removed.append(rel)
+            for folder in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+                if not any(folder.iterdir()):
+                    folder.rmdir()
+    return written, removed
+
+
+def read_tree(root: Path, pattern: str) -> dict[str, str]:
+    """Text of the files under `root` matching `pattern`, keyed by path relative to `root`."""
+    root = Path(root)
+    if not root.is_dir():
+        return {}
+    out = {}
+    for path in sorted(root.glob(pattern)):
+        if path.is_file():
+            try:
+                out[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+    return out
