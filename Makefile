@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-lock
 DUMPS ?= dumps
 SITE_DIR ?= site
+# Public URL of the site; empty means site_url from mkdocs.yml. CI passes the Pages URL.
+SITE_URL ?=
 
 export NO_MKDOCS_2_WARNING := 1
 
@@ -17,7 +19,7 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 site: $(STAMP)
-	$(PY) -m generator build --dumps $(DUMPS) --site-dir $(SITE_DIR)
+	$(PY) -m generator build --dumps $(DUMPS) --site-dir $(SITE_DIR) $(if $(SITE_URL),--site-url "$(SITE_URL)")
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -112,3 +113,15 @@ def read_tree(root: Path, pattern: str) -> dict[str, str]:
             except (UnicodeDecodeError, OSError):
                 continue
     return out
+
+
+def sync_dir(source: Path, target: Path) -> tuple[list[str], list[str]]:
+    """Make `target` a copy of `source`, writing only files whose bytes differ and removing the rest."""
+    source, target = Path(source), Path(target)
+    files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*")) if p.is_file()}
+    target.mkdir(parents=True, exist_ok=True)
+    return sync_tree(target, files, [p.name for p in sorted(target.iterdir())] + [name for name in files if "/" not in name])
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -57,3 +57,78 @@ def paper_factory():
 
 def replace(obj, **changes):
     return dataclasses.replace(obj, **changes)
+
+
+# ---- building whole sites in a scratch copy of the project ---------------------------------------
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_URL = "https://example.org/digest/"
+HAND_WRITTEN_DOCS = ("about.md", "assets")
+
+
+def make_project(dest: Path, dumps: Path | None = None) -> Path:
+    """A copy of the project's configuration, theme overrides and hand-written pages (not its generated files)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("mkdocs.yml", "topics.yml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "overrides", dest / "overrides")
+    for name in HAND_WRITTEN_DOCS:
+        source = ROOT / "site_src" / name
+        target = dest / "site_src" / name
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+    shutil.copytree(dumps or ROOT / "dumps", dest / "dumps")
+    return dest
+
+
+def run_generator(project: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH",)}
+    env["PYTHONPATH"] = str(ROOT)
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def build_site(project: Path, *args: str) -> subprocess.CompletedProcess:
+    result = run_generator(project, "build", "--site-url", SITE_URL, *args)
+    return result
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory) -> Path:
+    """The bundled dumps built once for the session; returns the project folder (site in ./site)."""
+    project = make_project(tmp_path_factory.mktemp("bundled"))
+    result = build_site(project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return project
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with tests/golden/<name>; `pytest --update-golden` rewrites the files instead."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"missing golden file {path}: run pytest --update-golden"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (pytest --update-golden to accept)"
+
+    return check

@@ -1,0 +1,390 @@
+"""RSS 2.0 / Atom feeds and the OPML list of them: the only module that imports feedgen.
+
+Render functions return text; nothing here touches the file system or the clock.
+
+Files made by `render_feeds` (paths relative to the site root):
+
+* ``feeds/all.xml`` + ``feeds/all.atom``: every paper, plus one item per dated digest;
+* ``feeds/<slug>.xml`` + ``feeds/<slug>.atom`` for every topic (empty topics get a valid, empty feed);
+* ``feeds/topics.opml``: OPML 2.0 listing the all-papers feed and every topic feed.
+
+URL scheme (never changes; ``site_url`` is normalised to end in exactly one ``/``):
+paper ``{site_url}papers/{id}/``, topic ``{site_url}tags/{slug}/``, digest
+``{site_url}digests/{id}/``, feed ``{site_url}feeds/{slug}.xml`` (``.atom``), home ``{site_url}``.
+
+Rules:
+
+* Identity: a paper's RSS guid and Atom id is ``urn:paper-digest:paper:{paper.id}``
+  (``isPermaLink="false"``), a digest's is ``urn:paper-digest:digest:{digest.id}``: the same in
+  every feed and independent of ``site_url``.
+* Dates: an item's date is the paper's ``first_seen`` (a digest's ``day``) at 00:00 UTC, never the
+  build time. Order is newest first; ties: digest items before paper items, then by id.
+* Undated papers (``first_seen == ""``) come after every dated item (by id). Their RSS item has
+  no ``pubDate``; their Atom entry (where ``updated`` is required) uses the fixed date
+  1970-01-01T00:00:00 UTC (written ``1970-01-01T00:00:00+00:00``) and has no ``published``.
+  Undated digests get no item.
+* ``limit`` caps the number of items per feed, digest items included (the all-papers feed holds at
+  most ``limit`` items in total); the newest ``limit`` items are kept.
+* Channel date: RSS ``lastBuildDate`` and Atom feed ``updated`` are the newest dated item's date.
+  A feed without any dated item (empty, or undated papers only) has no ``lastBuildDate``, and its
+  Atom ``updated`` is the 1970-01-01 date above.
+* Text: characters illegal in XML 1.0 are dropped from every string; titles are folded onto one
+  line. RSS ``title``/``description`` carry HTML-escaped text (``<`` becomes ``&amp;lt;`` in the
+  XML), which is how RSS readers, who render both as HTML, show ``<script>`` as text; Atom uses
+  ``type="text"`` (plain, escaped once). Nothing from a dump ever becomes markup; the only markup
+  is the digest item's list, built here with every title escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
+from urllib.parse import quote, urlsplit
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from generator.models import Catalog, Digest, Paper, Topic
+
+__all__ = ["FeedError", "render_feeds", "check_shrink", "paper_guid", "digest_guid"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # Atom `updated` of undated entries and of feeds without dates
+_BEFORE_ALL = datetime.min.replace(tzinfo=timezone.utc)  # sort key of undated items
+GENERATOR = "python-feedgen"
+GENERATOR_URI = "https://lkiesow.github.io/python-feedgen"
+ALL_SLUG = "all"
+SITE_URL_REQUIRED = "site_url is required for feeds: pass --site-url or set site_url in mkdocs.yml"
+
+# Everything outside XML 1.0's Char production (lone surrogates included).
+_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True, huge_tree=False
+)
+
+
+class FeedError(ValueError):
+    """Feeds cannot be rendered from this input (one-line message)."""
+
+
+def paper_guid(paper_id: str) -> str:
+    return f"urn:paper-digest:paper:{paper_id}"
+
+
+def digest_guid(digest_id: str) -> str:
+    return f"urn:paper-digest:digest:{digest_id}"
+
+
+# --------------------------------------------------------------------------- text and dates
+
+
+def _clean(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry; normalise line ends."""
+    return _ILLEGAL_XML.sub("", text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_clean(text).split())
+
+
+def _html_text(text: str) -> str:
+    """Plain text as HTML that displays exactly that text."""
+    return html.escape(text, quote=False)
+
+
+def _day(value: str, what: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        if not _ISO_DAY.fullmatch(value):
+            raise ValueError
+        d = date.fromisoformat(value)
+    except ValueError:
+        raise FeedError(f"{what}: {value!r} is not an ISO day (YYYY-MM-DD)") from None
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
+def normalise_site_url(site_url: str | None) -> str:
+    url = (site_url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise FeedError(SITE_URL_REQUIRED)
+    return url.rstrip("/") + "/"
+
+
+# --------------------------------------------------------------------------- items
+
+
+class _Item:
+    """One feed item, format-neutral; built once and shared by every feed that lists it."""
+
+    __slots__ = ("guid", "when", "rank", "key", "title", "link", "text", "html", "categories")
+
+    def __init__(self, *, guid, when, rank, key, title, link, text="", html_body="", categories=()):
+        self.guid = guid
+        self.when = when  # datetime or None (undated)
+        self.rank = rank  # 0 = digest, 1 = paper: digests first within a day
+        self.key = key
+        self.title = title  # plain text, one line, XML-legal
+        self.link = link
+        self.text = text  # plain-text body (papers)
+        self.html = html_body  # HTML body built here (digests)
+        self.categories = categories  # ((slug, name), ...)
+
+
+def _sorted(items: list[_Item]) -> list[_Item]:
+    items = sorted(items, key=lambda i: (i.rank, i.key))
+    # Stable: newest day first, undated (None) last, ties keep (rank, id) order.
+    return sorted(items, key=lambda i: i.when or _BEFORE_ALL, reverse=True)
+
+
+def _paper_url(site_url: str, paper_id: str) -> str:
+    return f"{site_url}papers/{quote(_clean(paper_id), safe='')}/"
+
+
+def _paper_item(paper: Paper, site_url: str, categories) -> _Item:
+    title = _one_line(paper.title) or _one_line(paper.arxiv_id) or _one_line(paper.id)
+    return _Item(
+        guid=_clean(paper_guid(paper.id)),
+        when=_day(paper.first_seen, f"paper {paper.id!r} first_seen"),
+        rank=1,
+        key=paper.id,
+        title=title,
+        link=_paper_url(site_url, paper.id),
+        text=_clean(paper.abstract).strip(),
+        categories=categories,
+    )
+
+
+def _digest_item(digest: Digest, when: datetime, papers: Mapping[str, Paper], site_url: str) -> _Item:
+    listed = [papers[pid] for pid in digest.paper_ids if pid in papers]
+    n = len(listed)
+    rows = "".join(
+        f'<li><a href="{html.escape(_paper_url(site_url, p.id))}">'
+        f"{_html_text(_one_line(p.title) or _one_line(p.id))}</a></li>"
+        for p in listed
+    )
+    return _Item(
+        guid=_clean(digest_guid(digest.id)),
+        when=when,
+        rank=0,
+        key=digest.id,
+        title=f"Digest for {digest.day}: {n} paper{'' if n == 1 else 's'}",
+        link=f"{site_url}digests/{quote(digest.id, safe='')}/",
+        html_body=f"<ul>{rows}</ul>" if rows else "",
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _feed(
+    kind: str,
+    *,
+    feed_id: str,
+    title: str,
+    description: str,
+    page: str,
+    self_url: str,
+    items: Sequence[_Item],
+) -> str:
+    """Render one feed; `kind` is "rss" or "atom". Every date is set explicitly (feedgen would use now)."""
+    fg = FeedGenerator()
+    fg.id(feed_id)
+    fg.title(title)
+    fg.description(description)
+    # feedgen takes the RSS channel <link> from the *last* link added: self first, page last.
+    fg.link(href=self_url, rel="self", type="application/rss+xml" if kind == "rss" else "application/atom+xml")
+    fg.link(href=page, rel="alternate")
+    fg.language("en")
+    fg.generator(GENERATOR, uri=GENERATOR_URI)  # no version: upgrades must not rewrite every feed
+    dated = [i.when for i in items if i.when is not None]
+    newest = max(dated) if dated else None
+    fg.updated(newest or EPOCH)  # sets Atom updated and RSS lastBuildDate; never left at now
+
+    for item in items:
+        fe = fg.add_entry(order="append")
+        fe.guid(item.guid, permalink=False)  # also the Atom id
+        fe.link(href=item.link, rel="alternate")
+        fe.updated(item.when or EPOCH)  # Atom only; feedgen defaults it to now
+        if item.when is not None:
+            fe.published(item.when)  # RSS pubDate / Atom published
+        if kind == "rss":
+            fe.title(_html_text(item.title))
+            body = item.html or _html_text(item.text)
+            if body:
+                fe.description(body)
+        else:
+            fe.title(item.title)
+            if item.html:
+                fe.summary(item.html, type="html")
+            elif item.text:
+                fe.summary(item.text)
+        for slug, name in item.categories:
+            if kind == "rss":
+                fe.category(term=name)
+            else:
+                fe.category(term=slug, label=name)
+
+    raw = fg.rss_str(pretty=False) if kind == "rss" else fg.atom_str(pretty=False)
+    root = etree.fromstring(raw, _PARSER)
+    if kind == "rss" and newest is None:
+        channel = root.find("channel")
+        for el in channel.findall("lastBuildDate"):
+            channel.remove(el)
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+def _opml(site_name: str, site_url: str, outlines: Sequence[tuple[str, str, str, str]]) -> str:
+    opml = etree.Element("opml", version="2.0")
+    head = etree.SubElement(opml, "head")
+    etree.SubElement(head, "title").text = f"{site_name}: topic feeds"
+    etree.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = etree.SubElement(opml, "body")
+    for name, description, xml_url, html_url in outlines:
+        outline = etree.SubElement(body, "outline")
+        outline.set("text", name)
+        outline.set("title", name)
+        outline.set("type", "rss")
+        outline.set("xmlUrl", xml_url)
+        outline.set("htmlUrl", html_url)
+        if description:
+            outline.set("description", description)
+    return etree.tostring(opml, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+def render_feeds(
+    catalog: Catalog,
+    topics: Sequence[Topic],
+    tags: Mapping[str, Sequence[str]],
+    site_url: str,
+    limit: int = 50,
+    site_name: str = "Paper Digest",
+) -> dict[str, str]:
+    """Return {relative path: file text} for every feed plus ``feeds/topics.opml``.
+
+    `tags` maps paper id -> topic slugs (unknown ids and slugs are ignored). Rules for dates,
+    undated papers, digest items, `limit` and escaping are in the module docstring.
+    Raises FeedError on a missing/relative `site_url`, a bad `limit`, unusable or duplicate topic
+    slugs, or a date that is not an ISO day.
+    """
+    site_url = normalise_site_url(site_url)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise FeedError(f"feed limit must be a positive integer, got {limit!r}")
+    site = _one_line(site_name) or "Paper Digest"
+
+    names: dict[str, str] = {}
+    for topic in topics:
+        if not _SAFE_SLUG.fullmatch(topic.slug or ""):
+            raise FeedError(f"topic slug {topic.slug!r} cannot name a feed file")
+        if topic.slug == ALL_SLUG:
+            raise FeedError(f"topic slug {ALL_SLUG!r} is reserved for the all-papers feed")
+        if topic.slug in names:
+            raise FeedError(f"topic slug {topic.slug!r} is used by more than one topic")
+        names[topic.slug] = _one_line(topic.name) or topic.slug
+
+    papers = catalog.by_id()
+    members: dict[str, list[_Item]] = {slug: [] for slug in names}
+    everything: list[_Item] = []
+    for paper in catalog.papers:
+        slugs = set(tags.get(paper.id, ()))
+        cats = tuple((slug, names[slug]) for slug in names if slug in slugs)  # topic order
+        item = _paper_item(paper, site_url, cats)
+        everything.append(item)
+        for slug, _ in cats:
+            members[slug].append(item)
+    for digest in catalog.digests:
+        when = _day(digest.day, f"digest {digest.id!r} day")
+        if when is not None:
+            everything.append(_digest_item(digest, when, papers, site_url))
+
+    out: dict[str, str] = {}
+    outlines = []
+
+    def emit(slug: str, name: str, title: str, description: str, page: str, items: list[_Item]) -> None:
+        kept = _sorted(items)[:limit]
+        for kind, ext in (("rss", "xml"), ("atom", "atom")):
+            out[f"feeds/{slug}.{ext}"] = _feed(
+                kind,
+                feed_id=f"urn:paper-digest:feed:{slug}",
+                title=title,
+                description=description,
+                page=page,
+                self_url=f"{site_url}feeds/{slug}.{ext}",
+                items=kept,
+            )
+        outlines.append((name, description, f"{site_url}feeds/{slug}.xml", page))
+
+    emit(
+        ALL_SLUG,
+        "All papers",
+        f"{site}: all papers",
+        f"Every paper and daily digest on {site}, newest first.",
+        site_url,
+        everything,
+    )
+    for topic in topics:
+        name = names[topic.slug]
+        emit(
+            topic.slug,
+            name,
+            f"{site}: {name}",
+            _one_line(topic.description) or f"Papers about {name} on {site}.",
+            f"{site_url}tags/{quote(topic.slug, safe='')}/",
+            members[topic.slug],
+        )
+    out["feeds/topics.opml"] = _opml(site, site_url, outlines)
+    return out
+
+
+# --------------------------------------------------------------------------- shrink guard
+
+
+def _item_keys(text) -> set[str] | None:
+    """Guids (else links, else the item's XML) of an RSS document; None when it is not one."""
+    if text is None:
+        return None
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None or root.tag != "rss":
+        return None
+    keys = set()
+    for item in root.iter("item"):
+        guid = (item.findtext("guid") or "").strip()
+        link = (item.findtext("link") or "").strip()
+        keys.add(guid or link or etree.tostring(item, encoding="unicode"))
+    return keys
+
+
+def check_shrink(
+    previous: Mapping[str, str], current: Mapping[str, str], max_loss: float = 0.5
+) -> list[str]:
+    """One message per RSS feed (``*.xml``) that would lose more than `max_loss` of its items.
+
+    A previous feed that cannot be parsed (or has no items) is ignored; a feed missing from
+    `current` (or unparseable there) loses everything. Items are matched by guid. Messages are
+    sorted by path; the caller decides whether to stop the build.
+    """
+    if not 0 <= max_loss <= 1:
+        raise FeedError(f"max_loss must be between 0 and 1, got {max_loss!r}")
+    messages = []
+    for path in sorted(previous):
+        if not path.endswith(".xml"):
+            continue
+        before = _item_keys(previous[path])
+        if not before:
+            continue
+        after = _item_keys(current.get(path)) or set()
+        lost = len(before - after)
+        if lost > max_loss * len(before):
+            messages.append(
+                f"{path} would lose {lost} of {len(before)} items ({lost * 100 // len(before)}%); "
+                "pass --allow-shrink to publish anyway"
+            )
+    return messages

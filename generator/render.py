@@ -1,0 +1,329 @@
+"""The site's pages and JSON as strings: `render_site` returns {path relative to docs_dir: text}.
+
+Pages are Markdown with YAML front matter, readable by any Python-Markdown based renderer (MkDocs
+Material today, Zensical tomorrow). Every string from a dump is escaped where it lands: numeric
+character references in Markdown (so no Markdown, HTML or template syntax survives), HTML escaping
+in front matter `title`/`description` (which the theme prints as HTML), and `<`, `>`, `&` as
+`\\u` escapes in JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote_plus
+
+import yaml
+
+from .models import Catalog, Digest, Paper, Related, Topic
+from .textclean import find_urls, is_code_url
+
+# Characters that mean something to Markdown, its extensions or a template engine: written as
+# numeric references, which every Markdown flavour passes through as the literal character.
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]#+!|~^=$<>&]")
+_LIST_START = re.compile(r"^(\d+)([.)])")
+SNIPPET_LENGTH = 180
+HOME_LATEST_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything the pages are made from, gathered before anything is rendered."""
+
+    catalog: Catalog
+    topics: tuple[Topic, ...]
+    tags: Mapping[str, tuple[str, ...]]  # paper id -> topic slugs, best first
+    related: Mapping[str, tuple[Related, ...]]
+    site_url: str = ""  # absolute, with a trailing slash; "" keeps JSON urls relative
+
+    def papers_by_id(self) -> dict[str, Paper]:
+        return {p.id: p for p in self.catalog.papers}
+
+
+# ---- escaping ----------------------------------------------------------------------------------
+
+
+def md(text: str) -> str:
+    """Plain text as inline Markdown that renders as exactly that text."""
+    text = _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", text)
+    text = _LIST_START.sub(lambda m: f"{m.group(1)}&#{ord(m.group(2))};", text)
+    if text.startswith("-"):
+        text = "&#45;" + text[1:]
+    return text
+
+
+def attr(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def front_matter(**fields) -> str:
+    """YAML front matter; strings the theme prints as HTML (title, description) are HTML-escaped first."""
+    data = {key: value for key, value in fields.items() if value not in (None, "", [], ())}
+    for key in ("title", "description"):
+        if key in data:
+            data[key] = html.escape(data[key], quote=True)
+    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
+    return f"---\n{dumped}---\n\n"
+
+
+def json_text(data: object) -> str:
+    """Deterministic JSON that is also safe to inline in HTML: `<`, `>`, `&` as `\\u` escapes."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def linkify(text: str) -> str:
+    """Markdown of running text with its URLs as links; code hosts shown as code."""
+    out, last = [], 0
+    for span in find_urls(text):
+        out.append(md(text[last : span.start]))
+        label = md(text[span.start : span.end])
+        if span.is_code:
+            label = f"<code>{label}</code>"
+        out.append(f'<a href="{attr(span.url)}" rel="nofollow">{label}</a>')
+        last = span.end
+    out.append(md(text[last:]))
+    return "".join(out)
+
+
+# ---- small parts ------------------------------------------------------------------------------
+
+
+def snippet(text: str, length: int = SNIPPET_LENGTH) -> str:
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "\u2026"
+
+
+def day_label(day: str) -> str:
+    return day or "undated"
+
+
+def paper_sort_key(paper: Paper) -> tuple:
+    """Newest first, undated last, then by id."""
+    return (paper.first_seen == "", _negated(paper.first_seen), paper.id)
+
+
+def _negated(day: str) -> str:
+    return "".join(chr(255 - ord(ch)) for ch in day)
+
+
+def external_links(paper: Paper) -> list[tuple[str, str]]:
+    """(label, url) for the paper page: arXiv and Hugging Face, then code and project links."""
+    if paper.arxiv_id:
+        links = [
+            ("arXiv", f"https://arxiv.org/abs/{paper.arxiv_id}"),
+            ("Hugging Face", f"https://huggingface.co/papers/{paper.arxiv_id}"),
+        ]
+    else:
+        query = quote_plus(paper.title)
+        links = [
+            ("Search arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"),
+            ("Search Hugging Face", f"https://huggingface.co/papers?q={query}"),
+        ]
+    for url in paper.links:
+        links.append(("Code" if is_code_url(url) else "Project page", url))
+    return links
+
+
+def full_text_url(paper: Paper) -> str:
+    return external_links(paper)[0][1]
+
+
+def chips(slugs: Sequence[str], topics: Mapping[str, Topic], prefix: str) -> str:
+    return " ".join(f"[{md(topics[s].name)}]({prefix}{s}.md){{ .pd-chip }}" for s in slugs if s in topics)
+
+
+def paper_line(paper: Paper, prefix: str, topics: Mapping[str, Topic], tags_prefix: str, tags: Sequence[str]) -> str:
+    date = f" <span class=\"pd-date\">{day_label(paper.first_seen)}</span>"
+    line = f"- [{md(paper.title)}]({prefix}{paper.id}.md){date}"
+    if tags:
+        line += f"<br>{chips(tags, topics, tags_prefix)}"
+    return line
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+
+def render_paper(paper: Paper, data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str, Topic],
+                 digests: Mapping[str, Digest]) -> str:
+    parts = [
+        front_matter(title=paper.title, description=snippet(paper.abstract, 160), rss="feeds/all.xml"),
+        f"# {md(paper.title)}\n\n",
+    ]
+    meta = [f"First seen {day_label(paper.first_seen)}"]
+    if paper.arxiv_id:
+        meta.append(f"arXiv {md(paper.arxiv_id)}")
+    if paper.upvotes:
+        meta.append(f"{paper.upvotes} upvotes")
+    parts.append(f'<p class="pd-meta">{" · ".join(meta)}</p>\n\n')
+    if paper.authors:
+        parts.append(f'<p class="pd-authors">{md(", ".join(paper.authors))}</p>\n\n')
+    tags = data.tags.get(paper.id, ())
+    if tags:
+        parts.append(f"{chips(tags, topics, '../tags/')}\n\n")
+    parts.append((linkify(paper.abstract) if paper.abstract else "*No abstract in the digest.*") + "\n\n")
+    if paper.truncated:
+        parts.append(
+            f'!!! note "Abstract cut short"\n    The digest page clipped this abstract: '
+            f'<a href="{attr(full_text_url(paper))}" rel="nofollow">read the full abstract</a>.\n\n'
+        )
+    parts.append("## Links\n\n")
+    for label, url in external_links(paper):
+        if label in ("Code", "Project page"):
+            shown = f"<code>{md(url)}</code>" if label == "Code" else md(url)
+            parts.append(f'- {label}: <a href="{attr(url)}" rel="nofollow">{shown}</a>\n')
+        else:
+            parts.append(f'- <a href="{attr(url)}" rel="nofollow">{label}</a>\n')
+    parts.append("\n## Digests\n\n")
+    for digest_id in paper.digests:
+        digest = digests.get(digest_id)
+        if digest:
+            parts.append(f"- [{day_label(digest.day)} · {md(digest.source)}](../digests/{digest.id}.md)\n")
+    parts.append("\n## Related papers\n\n")
+    related = [r for r in data.related.get(paper.id, ()) if r.id in papers and r.id != paper.id]
+    if not related:
+        parts.append("No close neighbours in the catalog yet.\n")
+    for item in related:
+        other = papers[item.id]
+        terms = ", ".join(md(t) for t in item.terms)
+        why = f" · shared: {terms}" if terms else ""
+        parts.append(f"1. [{md(other.title)}]({other.id}.md) <span class=\"pd-score\">{item.score:.2f}{why}</span>\n")
+    return "".join(parts)
+
+
+def render_topic(topic: Topic, papers: Sequence[Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
+    parts = [
+        front_matter(title=topic.name, description=topic.description, rss=f"feeds/{topic.slug}.xml",
+                     rss_title=f"Paper Digest: {topic.name}"),
+        f"# {md(topic.name)}\n\n",
+        f"{md(topic.description)}\n\n",
+        f"{len(papers)} papers · subscribe: [RSS](../feeds/{topic.slug}.xml) · [Atom](../feeds/{topic.slug}.atom)\n\n",
+    ]
+    if not papers:
+        parts.append("No papers in this topic yet.\n")
+    for paper in papers:
+        parts.append(f"- [{md(paper.title)}](../papers/{paper.id}.md) <span class=\"pd-date\">{day_label(paper.first_seen)}</span>"
+                     f"<br><span class=\"pd-snippet\">{md(snippet(paper.abstract))}</span>\n")
+    return "".join(parts)
+
+
+def render_topics_index(data: SiteData, counts: Mapping[str, int]) -> str:
+    parts = [
+        front_matter(title="Topics", description="Every topic with its papers and feeds.", rss="feeds/all.xml"),
+        "# Topics\n\n",
+        "Subscribe to everything: [RSS](../feeds/all.xml) · [Atom](../feeds/all.atom) · "
+        "every topic feed at once: [OPML](../feeds/topics.opml)\n\n",
+        "| Topic | Papers | Feeds |\n|---|---:|---|\n",
+    ]
+    for topic in data.topics:
+        parts.append(
+            f"| [{md(topic.name)}]({topic.slug}.md)<br><span class=\"pd-snippet\">{md(topic.description)}</span> "
+            f"| {counts.get(topic.slug, 0)} "
+            f"| [RSS](../feeds/{topic.slug}.xml) · [Atom](../feeds/{topic.slug}.atom) |\n"
+        )
+    return "".join(parts)
+
+
+def render_digest(digest: Digest, papers: Mapping[str, Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
+    title = f"Digest {day_label(digest.day)}"
+    parts = [front_matter(title=f"{title} ({digest.source})", description=f"{len(digest.paper_ids)} papers", rss="feeds/all.xml"),
+             f"# {md(title)}\n\n"]
+    meta = [f"{len(digest.paper_ids)} papers", f"{len(digest.repeats)} seen before", f"source {md(digest.source)}"]
+    if digest.query:
+        meta.append(f"query {md(digest.query)}")
+    if digest.topic:
+        meta.append(f"topic {md(digest.topic)}")
+    parts.append(f'<p class="pd-meta">{" · ".join(meta)}</p>\n\n')
+    if digest.url.startswith(("http://", "https://")):
+        parts.append(f'<p class="pd-meta">Captured from <a href="{attr(digest.url)}" rel="nofollow">{md(digest.url)}</a></p>\n\n')
+    for paper_id in digest.paper_ids:
+        paper = papers[paper_id]
+        repeat = ' <span class="pd-repeat">seen before</span>' if paper_id in digest.repeats else ""
+        parts.append(f"1. [{md(paper.title)}](../papers/{paper.id}.md){repeat}"
+                     f"<br>{chips(data.tags.get(paper.id, ()), topics, '../tags/')}\n")
+    return "".join(parts)
+
+
+def render_digests_index(data: SiteData) -> str:
+    parts = [front_matter(title="Digests", description="Every captured digest, newest first.", rss="feeds/all.xml"),
+             "# Digests\n\n", "| Day | Source | Papers | New |\n|---|---|---:|---:|\n"]
+    for digest in data.catalog.digests:
+        parts.append(f"| [{day_label(digest.day)}]({digest.id}.md) | {md(digest.source)} | {len(digest.paper_ids)} "
+                     f"| {len(digest.paper_ids) - len(digest.repeats)} |\n")
+    return "".join(parts)
+
+
+def render_home(data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str, Topic], counts: Mapping[str, int]) -> str:
+    catalog = data.catalog
+    parts = [
+        front_matter(title="Paper Digest", description="AI research papers from daily digests, by topic, with related papers.",
+                     rss="feeds/all.xml", rss_title="Paper Digest: all papers"),
+        "# Paper Digest\n\n",
+        f"{len(catalog.papers)} papers · {len(catalog.digests)} digests · {len(data.topics)} topics · "
+        "subscribe: [RSS](feeds/all.xml) · [Atom](feeds/all.atom) · [OPML of every topic](feeds/topics.opml)\n\n",
+    ]
+    latest = next((d for d in catalog.digests if d.day), catalog.digests[0] if catalog.digests else None)
+    if latest:
+        parts.append(f"## Latest digest: [{day_label(latest.day)}](digests/{latest.id}.md)\n\n")
+        for paper_id in latest.paper_ids[:HOME_LATEST_LIMIT]:
+            paper = papers[paper_id]
+            parts.append(paper_line(paper, "papers/", topics, "tags/", data.tags.get(paper_id, ())) + "\n")
+        if len(latest.paper_ids) > HOME_LATEST_LIMIT:
+            parts.append(f"\n[All {len(latest.paper_ids)} papers of this digest](digests/{latest.id}.md)\n")
+        parts.append("\n")
+    parts.append("## Topics\n\n")
+    ranked = sorted(data.topics, key=lambda t: (-counts.get(t.slug, 0), t.slug))
+    parts.append(" ".join(f"[{md(t.name)} ({counts.get(t.slug, 0)})](tags/{t.slug}.md){{ .pd-chip }}" for t in ranked) + "\n")
+    return "".join(parts)
+
+
+def papers_json(data: SiteData) -> str:
+    base = data.site_url
+    records = []
+    for paper in data.catalog.papers:
+        records.append(
+            {
+                "id": paper.id,
+                "title": paper.title,
+                "url": f"{base}papers/{paper.id}/",
+                "tags": list(data.tags.get(paper.id, ())),
+                "related": [{"id": r.id, "score": r.score} for r in data.related.get(paper.id, ())],
+                "first_seen": paper.first_seen or None,
+                "digests": list(paper.digests),
+                "arxiv_id": paper.arxiv_id or None,
+                "links": list(paper.links),
+            }
+        )
+    return json_text(records)
+
+
+def render_site(data: SiteData) -> dict[str, str]:
+    """Every generated page and JSON file, keyed by path relative to the docs folder."""
+    papers = data.papers_by_id()
+    topics = {t.slug: t for t in data.topics}
+    digests = {d.id: d for d in data.catalog.digests}
+    members: dict[str, list[Paper]] = {t.slug: [] for t in data.topics}
+    for paper in data.catalog.papers:
+        for slug in data.tags.get(paper.id, ()):
+            if slug in members:
+                members[slug].append(paper)
+    counts = {slug: len(items) for slug, items in members.items()}
+
+    files: dict[str, str] = {
+        "index.md": render_home(data, papers, topics, counts),
+        "tags/index.md": render_topics_index(data, counts),
+        "digests/index.md": render_digests_index(data),
+        "api/papers.json": papers_json(data),
+    }
+    for topic in data.topics:
+        files[f"tags/{topic.slug}.md"] = render_topic(topic, sorted(members[topic.slug], key=paper_sort_key), data, topics)
+    for digest in data.catalog.digests:
+        files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
+    for paper in data.catalog.papers:
+        files[f"papers/{paper.id}.md"] = render_paper(paper, data, papers, topics, digests)
+    return files

@@ -1,0 +1,397 @@
+"""The local backend of the browser extension: serves the built site and takes captured pages (POST /api/dumps).
+
+A stored dump is written atomically under the dumps folder with a name the server chooses (day plus content hash),
+its URL and capture time go into the manifest, and the site rebuilds: one build at a time, posts that arrive during
+a build coalesce into one follow-up build. The same library functions as `build` do the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import fnmatch
+import functools
+import hashlib
+import http.server
+import ipaddress
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import store
+from .build import BuildError, BuildOptions, Reporter, build, options_from_args
+from .catalog import build_catalog
+from .ingest import read_dumps
+from .readers import read_dump
+from .textclean import normalize_title
+
+TOKEN_ENV = "PAPER_DIGEST_TOKEN"
+DEFAULT_TOKEN_FILE = Path("~/.config/paper-digest/token")
+CONTENT_TYPES = {"text/html": ".html", "text/plain": ".txt", "application/json": ".json"}
+DEFAULT_ORIGINS = ("chrome-extension://*", "moz-extension://*")
+
+
+class ServeError(Exception):
+    pass
+
+
+def load_token(token_file: str | None) -> tuple[str, bool]:
+    """The bearer token and whether it was configured (env var or an existing file) rather than just made."""
+    if os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV].strip(), True
+    path = Path(token_file).expanduser() if token_file else DEFAULT_TOKEN_FILE.expanduser()
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ServeError(f"{path}: token file is empty")
+        return token, True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by its owner only
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token, False
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class BuildState:
+    building: bool = False
+    pending: bool = False
+    builds: int = 0
+    last: dict = field(default_factory=dict)
+
+
+class Builder:
+    """Runs builds one at a time on a worker thread; requests made during a build coalesce into one more."""
+
+    def __init__(self, options: BuildOptions, log=print):
+        self.options = options
+        self.log = log
+        self.state = BuildState()
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="builder", daemon=True)
+        self._stopped = False
+        self._thread.start()
+
+    def request(self) -> None:
+        with self._cond:
+            self.state.pending = True
+            self._cond.notify_all()
+
+    def status(self) -> dict:
+        with self._cond:
+            return {"building": self.state.building, "pending": self.state.pending, "builds": self.state.builds,
+                    "last_build": dict(self.state.last)}
+
+    def wait_idle(self, timeout: float = 300) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.state.building or self.state.pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self.state.pending and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                self.state.pending = False
+                self.state.building = True
+            started = time.time()
+            record: dict = {"started": _iso(started)}
+            try:
+                result = build(self.options, Reporter(quiet=True))
+                record.update(ok=True, papers=result.papers, digests=result.digests, problems=len(result.problems))
+            except BuildError as error:
+                record.update(ok=False, error=str(error))
+            except Exception as error:  # noqa: BLE001 - a crashed build must not kill the server
+                record.update(ok=False, error=f"{type(error).__name__}: {error}")
+                traceback.print_exc()
+            record.update(finished=_iso(time.time()), seconds=round(time.time() - started, 2))
+            self.log(f"[serve] build {'ok' if record['ok'] else 'failed: ' + record['error']} ({record['seconds']} s)")
+            with self._cond:
+                self.state.building = False
+                self.state.builds += 1
+                self.state.last = record
+                self._cond.notify_all()
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class DumpStore:
+    """Stores captured pages as dumps (atomic, deduplicated by content) and knows which papers are already there."""
+
+    def __init__(self, dumps_dir: Path, git_commit: bool = False):
+        self.dumps_dir = dumps_dir
+        self.git_commit = git_commit
+        self.lock = threading.Lock()
+        dumps_dir.mkdir(parents=True, exist_ok=True)
+        dumps, _ = read_dumps([dumps_dir])
+        self.hashes = {dump.content_hash: Path(dump.path).name for dump in dumps}
+        self.known = set()
+        for dump in dumps:
+            for paper in dump.papers:
+                self.known.update(_keys(paper))
+
+    def store(self, data: bytes, content_type: str, page_url: str) -> tuple[int, dict]:
+        suffix = CONTENT_TYPES[content_type]
+        dump = read_dump(f"upload{suffix}", data)
+        if not dump.papers:
+            problem = next((p.message for p in dump.problems), "no papers found")
+            return 422, {"error": f"nothing in it parses: {problem}"}
+        with self.lock:
+            if dump.content_hash in self.hashes:
+                return 200, {"status": "already stored", "dump": self.hashes[dump.content_hash],
+                             "papers": len(dump.papers), "new": 0}
+            captured = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+            day = dump.day or captured.date().isoformat()
+            name = f"{day}-{dump.content_hash[:12]}{suffix}"
+            store.write_atomic(self.dumps_dir / name, data)
+            self._add_to_manifest(name, captured, page_url)
+            new, seen = 0, set()
+            for paper in dump.papers:
+                keys = set(_keys(paper))
+                new += not (keys & self.known or keys & seen)
+                seen |= keys
+            self.known |= seen
+            self.hashes[dump.content_hash] = name
+            if self.git_commit:
+                self._commit(name)
+        return 201, {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
+
+    def _add_to_manifest(self, name: str, captured: dt.datetime, page_url: str) -> None:
+        """Append the entry as text, so the manifest's comments and order survive."""
+        path = self.dumps_dir / store.MANIFEST_NAME
+        current = store.read_text(path) or "dumps:\n"
+        if "dumps:" not in current:
+            current = current.rstrip("\n") + "\ndumps:\n"
+        entry = {"captured": captured.isoformat().replace("+00:00", "Z")}
+        if page_url:
+            entry["url"] = page_url
+        block = yaml.safe_dump({name: entry}, allow_unicode=True, sort_keys=False, width=1_000_000)
+        indented = "".join(f"  {line}\n" for line in block.splitlines())
+        store.write_atomic(path, current.rstrip("\n") + "\n" + indented)
+
+    def _commit(self, name: str) -> None:
+        cwd = self.dumps_dir
+        paths = [name, store.MANIFEST_NAME]
+        subprocess.run(["git", "add", "--", *paths], cwd=cwd, check=True, capture_output=True)
+        subprocess.run(["git", "commit", "-q", "-m", f"Add dump {name}", "--", *paths], cwd=cwd, check=True, capture_output=True)
+
+
+def _keys(paper) -> list[str]:
+    keys = ["t:" + normalize_title(paper.title)]
+    if paper.arxiv_id:
+        keys.append("a:" + paper.arxiv_id)
+    return keys
+
+
+def notify_ci(log=print) -> None:
+    """Send `repository_dispatch` (event `new-dump`) when GITHUB_TOKEN and GITHUB_REPOSITORY are set."""
+    token, repository = os.environ.get("GITHUB_TOKEN"), os.environ.get("GITHUB_REPOSITORY")
+    if not token or not repository:
+        return
+    request = urllib.request.Request(
+        f"https://api.github.com/repos/{repository}/dispatches",
+        data=json.dumps({"event_type": "new-dump"}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"},
+        method="POST",
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10).close()
+        log("[serve] sent repository_dispatch new-dump")
+    except OSError as error:
+        log(f"[serve] repository_dispatch failed: {error}")
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    server_version = "PaperDigest"
+    sys_version = ""
+    app: "App"
+
+    def log_message(self, format, *args):  # noqa: A002
+        if not self.app.quiet:
+            super().log_message(format, *args)
+
+    # -- CORS ---------------------------------------------------------------------------------
+    def _origin_allowed(self) -> bool:
+        origin = self.headers.get("Origin")
+        return origin is None or any(fnmatch.fnmatchcase(origin, pattern) for pattern in self.app.origins)
+
+    def _cors_headers(self) -> None:
+        origin = self.headers.get("Origin")
+        if origin and self._origin_allowed():
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Vary", "Origin")
+
+    def end_headers(self) -> None:
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def do_OPTIONS(self) -> None:
+        if not self.path.startswith("/api/") or not self._origin_allowed():
+            self._json(403, {"error": "origin not allowed"})
+            return
+        self.send_response(204)
+        self._cors_headers()
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Page-Url")
+        self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _json(self, status: int, body: dict) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self._cors_headers()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    # -- API ------------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == "/api/status":
+            self._json(200, {**self.app.builder.status(), "dumps": len(self.app.dumps.hashes)})
+            return
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        super().do_HEAD()
+
+    def do_POST(self) -> None:
+        if self.path.split("?", 1)[0] != "/api/dumps":
+            self._json(404, {"error": "not found"})
+            return
+        if not self._origin_allowed():
+            self._json(403, {"error": "origin not allowed"})
+            return
+        auth = self.headers.get("Authorization", "")
+        if not secrets.compare_digest(auth.encode(), f"Bearer {self.app.token}".encode()):
+            self._drain()
+            self._json(401, {"error": "missing or wrong token"})
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            self._json(411, {"error": "Content-Length required"})
+            return
+        if length > self.app.max_bytes:
+            self._drain(length, limit=4 * self.app.max_bytes)  # so the client reads the answer, not a reset
+            self.close_connection = True
+            self._json(413, {"error": f"body of {length} bytes is over the {self.app.max_bytes} byte cap"})
+            return
+        content_type = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if content_type not in CONTENT_TYPES:
+            self._drain(length)
+            self._json(415, {"error": f"unsupported content type {content_type or '(none)'}; send text/html, text/plain or application/json"})
+            return
+        data = self.rfile.read(length)
+        page_url = self.headers.get("X-Page-Url", "").strip()
+        if not page_url.startswith(("http://", "https://")):
+            page_url = ""
+        status, body = self.app.dumps.store(data, content_type, page_url)
+        if status == 201:
+            self.app.builder.request()
+            notify_ci(self.app.log)
+        self._json(status, body)
+
+    def _drain(self, length: int | None = None, limit: int | None = None) -> None:
+        try:
+            length = int(self.headers.get("Content-Length", "0")) if length is None else length
+        except ValueError:
+            return
+        if 0 < length <= (limit or self.app.max_bytes):
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 20))
+                if not chunk:
+                    break
+                length -= len(chunk)
+        else:
+            self.close_connection = True
+
+
+@dataclass
+class App:
+    token: str
+    origins: tuple[str, ...]
+    max_bytes: int
+    dumps: DumpStore
+    builder: Builder
+    quiet: bool = False
+    log: object = print
+
+
+def make_server(args: argparse.Namespace, log=print) -> tuple[http.server.ThreadingHTTPServer, App]:
+    token, configured = load_token(args.token_file)
+    if not is_loopback(args.host) and not configured:
+        raise ServeError(f"refusing to listen on non-loopback address {args.host} without a configured token "
+                         f"(set {TOKEN_ENV} or pass an existing --token-file)")
+    options = options_from_args(args)
+    site_dir = options.site_dir.resolve()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    app = App(
+        token=token,
+        origins=tuple(args.allow_origin) or DEFAULT_ORIGINS,
+        max_bytes=args.max_bytes,
+        dumps=DumpStore(options.dumps, git_commit=args.git_commit),
+        builder=Builder(options, log=log),
+        quiet=args.quiet,
+        log=log,
+    )
+    handler = type("BoundHandler", (Handler,), {"app": app})
+    server = http.server.ThreadingHTTPServer((args.host, args.port), functools.partial(handler, directory=str(site_dir)))
+    server.daemon_threads = True
+    return server, app
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        server, app = make_server(args)
+    except (ServeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    host, port = server.server_address[:2]
+    print(f"[serve] site and ingest API on http://{host}:{port}/ (POST /api/dumps, GET /api/status)", file=sys.stderr)
+    print(f"[serve] token: {TOKEN_ENV} or {args.token_file or DEFAULT_TOKEN_FILE}", file=sys.stderr)
+    if not args.no_initial_build:
+        app.builder.request()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.builder.stop()
+        server.server_close()
+    return 0

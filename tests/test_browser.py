@@ -1,0 +1,54 @@
+"""A visitor's walk through the built site in real Chromium: home, a topic, a paper, a related paper, search."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import expect, sync_playwright
+
+from browser import BROWSER_ARGS, chromium_path, screenshot, serve_directory
+
+
+def test_visitor_walks_home_topic_paper_related_and_searches(bundled_site):
+    executable = chromium_path()
+    site = bundled_site / "site"
+    records = {r["id"]: r for r in json.loads((site / "api/papers.json").read_text())}
+    with serve_directory(site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(base)
+            expect(page).to_have_title("Paper Digest")
+            expect(page.locator("h2", has_text="Latest digest")).to_be_visible()
+            screenshot(page, "01-home")
+
+            page.locator("#topics + p a.pd-chip").nth(2).click()  # a topic from the topics list
+            expect(page).to_have_url(re.compile(r"/tags/[^/]+/$"))
+            topic_heading = page.locator("article h1").inner_text()
+            assert topic_heading
+            screenshot(page, "02-topic")
+
+            paper_link = page.locator("article li a[href*='/papers/']").first
+            paper_title = paper_link.inner_text()
+            paper_link.click()
+            expect(page.locator("article h1")).to_have_text(paper_title)
+            paper_id = page.url.rstrip("/").rsplit("/", 1)[1]
+            screenshot(page, "03-paper")
+
+            related = records[paper_id]["related"]
+            assert related, f"{paper_id} has no related papers"
+            first_related = records[related[0]["id"]]
+            page.locator("#related-papers + ol a").first.click()
+            expect(page.locator("article h1")).to_have_text(first_related["title"])
+            screenshot(page, "04-related")
+
+            word = max(first_related["title"].replace(":", " ").split(), key=len)
+            page.locator("label.md-search__icon, .md-search__input").first.click()
+            page.locator("input.md-search__input").fill(word)
+            results = page.locator(".md-search-result__item")
+            expect(results.first).to_be_visible(timeout=15000)
+            expect(page.locator(".md-search-result")).to_contain_text(first_related["title"][:30])
+            screenshot(page, "05-search")
+        finally:
+            browser.close()

@@ -1,0 +1,117 @@
+"""Rendering without disk: pages as strings, compared with golden files; escaping of every hostile string."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import make_catalog, make_digest, make_paper
+from generator.models import Related, Topic
+from generator.render import SiteData, front_matter, json_text, linkify, md, render_site
+
+TOPICS = (
+    Topic("retrieval", "Retrieval and reranking", "Finding and ranking documents.", ("retrieval",)),
+    Topic("speech", "Speech and audio", "Speech recognition & synthesis.", ("speech",)),
+)
+
+
+def small_site() -> SiteData:
+    papers = [
+        make_paper(id="dense-retrieval-tricks", title="Dense Retrieval: *Tricks* & <Traps>", arxiv_id="2503.01234",
+                   abstract="We retrieve [things](javascript:alert(1)). Code: https://github.com/org/repo.",
+                   authors=("Ada Lovelace",), upvotes=12, links=("https://github.com/org/repo",),
+                   digests=("2025-03-12-bbbbbbbb",), first_seen="2025-03-12"),
+        make_paper(id="reranking-at-scale", title="Reranking at Scale", abstract="1. Rerank everything " + "word " * 380 + "cut mid",
+                   truncated=True, digests=("2025-03-11-aaaaaaaa", "2025-03-12-bbbbbbbb"), first_seen="2025-03-11"),
+        make_paper(id="speech-undated", title="Speech, Undated", abstract="- a speech paper.", digests=("undated-cccccccc",), first_seen=""),
+    ]
+    digests = [
+        make_digest(id="2025-03-12-bbbbbbbb", day="2025-03-12", source="b.html", paper_ids=("dense-retrieval-tricks", "reranking-at-scale"),
+                    repeats=frozenset({"reranking-at-scale"}), url="https://huggingface.co/papers?date=2025-03-12"),
+        make_digest(id="2025-03-11-aaaaaaaa", day="2025-03-11", source="a.txt", paper_ids=("reranking-at-scale",)),
+        make_digest(id="undated-cccccccc", day="", source="c.txt", paper_ids=("speech-undated",)),
+    ]
+    tags = {"dense-retrieval-tricks": ("retrieval",), "reranking-at-scale": ("retrieval",), "speech-undated": ("speech",)}
+    related = {
+        "dense-retrieval-tricks": (Related("reranking-at-scale", 0.4321, ("retrieval", "rerank")),),
+        "reranking-at-scale": (Related("dense-retrieval-tricks", 0.4321, ("retrieval", "rerank")),),
+        "speech-undated": (),
+    }
+    return SiteData(make_catalog(papers, digests), TOPICS, tags, related, "https://example.org/")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["index.md", "papers/dense-retrieval-tricks.md", "papers/reranking-at-scale.md", "tags/index.md", "tags/retrieval.md",
+     "digests/2025-03-12-bbbbbbbb.md", "digests/index.md", "api/papers.json"],
+)
+def test_pages_match_golden_files(golden, name):
+    files = render_site(small_site())
+    golden(name.replace("/", "__"), files[name])
+
+
+def test_every_page_is_rendered():
+    files = render_site(small_site())
+    assert set(files) == {
+        "index.md", "tags/index.md", "digests/index.md", "api/papers.json",
+        "tags/retrieval.md", "tags/speech.md",
+        "digests/2025-03-12-bbbbbbbb.md", "digests/2025-03-11-aaaaaaaa.md", "digests/undated-cccccccc.md",
+        "papers/dense-retrieval-tricks.md", "papers/reranking-at-scale.md", "papers/speech-undated.md",
+    }
+
+
+def test_topic_lists_newest_first_and_undated_last():
+    files = render_site(small_site())
+    retrieval = files["tags/retrieval.md"]
+    assert retrieval.index("dense-retrieval-tricks") < retrieval.index("reranking-at-scale")
+
+
+def test_truncated_abstract_is_marked_with_a_link_to_the_full_text():
+    page = render_site(small_site())["papers/reranking-at-scale.md"]
+    assert "Abstract cut short" in page and "arxiv.org/search/?query=Reranking+at+Scale" in page
+    assert "\n\n1&#46; Rerank everything" in page  # not an ordered list
+
+
+def test_known_arxiv_id_links_arxiv_and_hugging_face_and_code():
+    page = render_site(small_site())["papers/dense-retrieval-tricks.md"]
+    assert 'href="https://arxiv.org/abs/2503.01234"' in page
+    assert 'href="https://huggingface.co/papers/2503.01234"' in page
+    assert '<a href="https://github.com/org/repo" rel="nofollow"><code>' in page
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<script>alert(1)</script>", "[x](javascript:alert(1))", "{{ x }} {% if %}", "a | b | c", "`tick`", "*em* _em_ **b**",
+     "# heading", "> quote", "<img src=x onerror=alert(1)>", "&amp; &lt;", "1. list", "- item", "===", "\\(x\\)"],
+)
+def test_markdown_escaping_leaves_no_syntax(text):
+    import markdown
+
+    rendered = markdown.markdown(md(text), extensions=["attr_list", "tables", "admonition"])
+    inner = rendered.removeprefix("<p>").removesuffix("</p>")
+    import html
+
+    assert html.unescape(inner) == text
+
+
+def test_front_matter_escapes_html_and_yaml():
+    text = front_matter(title='a: "b" <script>', description="x\ny: z")
+    import yaml
+
+    data = yaml.safe_load(text.strip().strip("-"))
+    assert data["title"] == "a: &quot;b&quot; &lt;script&gt;"
+    assert data["description"] == "x\ny: z"
+
+
+def test_json_is_html_safe_and_round_trips():
+    data = [{"title": "<script>&</script>"}]
+    text = json_text(data)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == data
+
+
+def test_linkify_keeps_urls_as_links_without_trailing_punctuation():
+    out = linkify("See https://example.org/a_b. And https://github.com/x/y, too.")
+    assert '<a href="https://example.org/a_b" rel="nofollow">https://example.org/a&#95;b</a>.' in out
+    assert '<a href="https://github.com/x/y" rel="nofollow"><code>https://github.com/x/y</code></a>,' in out

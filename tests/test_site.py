@@ -1,0 +1,207 @@
+"""The built site: every page there, every internal link alive, related links sane, hostile input inert, builds reproducible."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import pytest
+import yaml
+
+from conftest import ROOT, SITE_URL, build_site, make_project
+
+HOSTILE_TITLE = 'Evil <script>alert("t")</script> [x](javascript:alert(1)) {{ config.site_name }} {% raw %} | `tick` <img src=x onerror=alert(2)>'
+HOSTILE_ABSTRACT = (
+    "An abstract with <script>alert('a')</script> and <img src=x onerror=alert(3)> and "
+    "[click](javascript:alert(4)) and {{ 7*7 }} {% if %} | a | b | and `code` and **bold** and "
+    "a link https://github.com/evil/repo\"><script>alert(5)</script>. It ends here."
+)
+
+
+class LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def internal_targets(site: Path, page: Path) -> list[tuple[str, Path]]:
+    collector = LinkCollector()
+    collector.feed(page.read_text(encoding="utf-8"))
+    base = page.parent
+    out = []
+    for link in collector.links:
+        url, _ = urldefrag(link)
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or not parts.path or url.startswith(("mailto:", "javascript:", "data:")):
+            continue
+        path = unquote(parts.path)
+        if path.startswith("/"):  # absolute links (404.html) are under the site URL's path
+            prefix = urlsplit(SITE_URL).path
+            assert path.startswith(prefix), f"{page}: {link} is outside the site"
+            target = (site / path[len(prefix):]).resolve()
+        else:
+            target = (base / path).resolve()
+        if url.endswith("/") or target.is_dir():
+            target = target / "index.html"
+        out.append((link, target))
+    return out
+
+
+def test_bundled_build_has_a_page_per_paper_topic_and_digest(bundled_site):
+    site = bundled_site / "site"
+    assert len(list((site / "papers").glob("*/index.html"))) == 485
+    topics = yaml.safe_load((ROOT / "topics.yml").read_text())["topics"]
+    for topic in topics:
+        assert (site / "tags" / topic["slug"] / "index.html").is_file(), topic["slug"]
+    assert len(list((site / "digests").glob("*/index.html"))) == 5
+    for name in ("index.html", "tags/index.html", "digests/index.html", "api/papers.json", "sitemap.xml", "search/search_index.json"):
+        assert (site / name).is_file(), name
+
+
+def test_no_broken_internal_link_anywhere(bundled_site):
+    site = bundled_site / "site"
+    broken = []
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 500
+    for page in pages:
+        for link, target in internal_targets(site, page):
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {link}")
+    assert not broken, broken[:20]
+
+
+def test_related_links_point_to_other_existing_papers_and_match_the_json(bundled_site):
+    site = bundled_site / "site"
+    records = json.loads((site / "api/papers.json").read_text())
+    assert [r["id"] for r in records] == sorted(r["id"] for r in records)
+    ids = {r["id"] for r in records}
+    assert len(ids) == 485
+    with_related = 0
+    for record in records:
+        page = site / "papers" / record["id"] / "index.html"
+        assert page.is_file()
+        assert record["url"] == f"https://example.org/digest/papers/{record['id']}/"
+        related_ids = [r["id"] for r in record["related"]]
+        assert record["id"] not in related_ids
+        assert set(related_ids) <= ids
+        assert len(related_ids) <= 5
+        with_related += bool(related_ids)
+        html_text = page.read_text()
+        section = html_text.split('id="related-papers"', 1)[1]
+        linked = re.findall(r'href="\.\./([^/"]+)/"', section.split("</ol>", 1)[0])
+        assert linked == related_ids, record["id"]
+        assert record["tags"], record["id"]
+    assert with_related > 400
+
+
+def test_paper_page_shows_abstract_topics_digests_and_links(bundled_site):
+    site = bundled_site / "site"
+    records = {r["id"]: r for r in json.loads((site / "api/papers.json").read_text())}
+    paper_id = next(pid for pid in records if pid.startswith("fusionretro"))
+    html_text = (site / "papers" / paper_id / "index.html").read_text()
+    assert "FusionRetro: Molecule Representation Fusion" in html_text
+    assert "Retrosynthetic planning aims to devise" in html_text
+    assert 'href="https://github.com/SongtaoLiu0823/FusionRetro"' in html_text  # link without its full stop
+    assert "arxiv.org/search/?query=" in html_text  # no arXiv id in a text dump: a title search
+    for slug in records[paper_id]["tags"]:
+        assert f'href="../../tags/{slug}/"' in html_text
+    assert "../../digests/undated-" in html_text
+
+
+def test_topic_and_digest_pages_list_their_papers(bundled_site):
+    site = bundled_site / "site"
+    records = json.loads((site / "api/papers.json").read_text())
+    some_topic = records[0]["tags"][0]
+    members = [r for r in records if some_topic in r["tags"]]
+    topic_html = (site / "tags" / some_topic / "index.html").read_text()
+    assert topic_html.count('href="../../papers/') >= len(members)
+    assert f"../../feeds/{some_topic}.xml" in topic_html
+    digest_pages = sorted((site / "digests").glob("*/index.html"))
+    undated = [p for p in digest_pages if p.parent.name.startswith("undated-")]
+    assert len(undated) == 1 and "seen before" in "".join(p.read_text() for p in digest_pages)
+
+
+def test_hostile_titles_and_abstracts_appear_as_text_everywhere(tmp_path):
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    (dumps / "evil.txt").write_text(f"Mar 11, 2025\n{HOSTILE_TITLE}\n{HOSTILE_ABSTRACT}\nA Benign Paper\nAbout benign retrieval things.\n")
+    props = json.dumps({"dateString": "2025-03-12", "dailyPapers": [{"paper": {"id": "2503.00001", "title": HOSTILE_TITLE + " 2", "summary": HOSTILE_ABSTRACT, "upvotes": 1}}]})
+    import html as html_module
+
+    (dumps / "evil.html").write_text(f'<html><body><div data-target="DailyPapers" data-props="{html_module.escape(props)}"></div></body></html>')
+    project = make_project(tmp_path / "project", dumps=dumps)
+    result = build_site(project)
+    assert result.returncode == 0, result.stderr[-2000:]
+    offenders = []
+    for path in list((project / "site").rglob("*")) + list((project / "site_src").rglob("*")):
+        if path.is_file() and path.suffix in {".html", ".md", ".json", ".xml", ".atom", ".opml"}:
+            text = path.read_text(encoding="utf-8")
+            for needle in ("<script>alert", "<img src=x", "javascript:alert(1)\"", 'href="javascript'):
+                if needle in text:
+                    offenders.append(f"{path.relative_to(project)}: {needle}")
+    assert not offenders, offenders
+    page = next((project / "site" / "papers").glob("evil-script*/index.html")).read_text()
+    shown = html_module.unescape(page)  # what a visitor reads
+    assert '<script>alert("t")</script>' in shown
+    assert "{{ config.site_name }}" in shown and "{% raw %}" in shown  # shown, not evaluated
+    assert "**bold**" in shown and "`code`" in shown and "{{ 7*7 }}" in shown
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first = make_project(tmp_path / "one")
+    second = make_project(tmp_path / "two")
+    assert build_site(first).returncode == 0
+    assert build_site(second).returncode == 0
+    files = _tree(first / "site")
+    assert files == _tree(second / "site")
+    assert "sitemap.xml" in files and "sitemap.xml.gz" in files
+    mismatched = [name for name in files if not filecmp.cmp(first / "site" / name, second / "site" / name, shallow=False)]
+    assert not mismatched, mismatched[:10]
+    sitemap = (first / "site" / "sitemap.xml").read_text()
+    assert "<lastmod>2025-03-12</lastmod>" in sitemap  # the newest digest, not today
+    for name in files:
+        if name.endswith((".html", ".xml", ".json", ".atom")):
+            text = (first / "site" / name).read_text(encoding="utf-8")
+            assert str(tmp_path) not in text, name
+
+
+def test_build_without_site_url_fails_with_a_clear_error(tmp_path):
+    project = make_project(tmp_path / "p")
+    config = (project / "mkdocs.yml").read_text()
+    (project / "mkdocs.yml").write_text(re.sub(r"^site_url:.*$", "", config, flags=re.M))
+    from conftest import run_generator
+
+    result = run_generator(project, "build")
+    assert result.returncode == 1
+    assert "site_url is required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_taxonomy_fails_the_build_naming_the_line(tmp_path):
+    project = make_project(tmp_path / "p")
+    (project / "topics.yml").write_text("topics:\n  - slug: ok\n    name: OK\n    description: d\n    include: [x]\n  - slug: Bad Slug\n    name: B\n    include: [y]\n")
+    result = build_site(project)
+    assert result.returncode == 1
+    assert "topics.yml:6" in result.stderr
+    assert not (project / "site").exists()
+
+
+@pytest.mark.parametrize("flag", ["--strict"])
+def test_strict_turns_the_undated_warning_into_a_failure(tmp_path, flag):
+    project = make_project(tmp_path / "p")
+    result = build_site(project, flag, "--no-mkdocs")
+    assert result.returncode == 1
+    assert "001_120a7a50bfe0627e.txt: warning: no digest day" in result.stderr

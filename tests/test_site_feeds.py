@@ -1,0 +1,112 @@
+"""Feeds as subscribers meet them in the built site: valid, stable, discoverable, and guarded against shrinking."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+
+import feedparser
+import yaml
+
+from conftest import ROOT, SITE_URL, build_site, make_project, run_generator
+
+NEW_SPEECH_PAPERS = [
+    ("Zero-Shot Text-to-Speech With Tiny Vocoders", "We present a text-to-speech system with a tiny neural vocoder for speech synthesis."),
+    ("Streaming Speech Recognition for Long Meetings", "Automatic speech recognition of long meetings with a streaming speech model."),
+    ("Expressive Voice Conversion and Speech Synthesis", "Voice conversion and speech synthesis that keep the speaker's emotion."),
+]
+
+
+def topic_slugs() -> list[str]:
+    return [t["slug"] for t in yaml.safe_load((ROOT / "topics.yml").read_text())["topics"]]
+
+
+def test_every_feed_parses_with_absolute_links_and_unique_guids(bundled_site):
+    feeds_dir = bundled_site / "site" / "feeds"
+    slugs = topic_slugs()
+    for name in ["all", *slugs]:
+        for suffix in (".xml", ".atom"):
+            parsed = feedparser.parse((feeds_dir / f"{name}{suffix}").read_bytes())
+            assert not parsed.bozo, (name, suffix, parsed.get("bozo_exception"))
+            guids = [entry.id for entry in parsed.entries]
+            assert len(guids) == len(set(guids)), name
+            assert len(parsed.entries) <= 50
+            for entry in parsed.entries:
+                assert entry.link.startswith(SITE_URL), entry.link
+    everything = feedparser.parse((feeds_dir / "all.xml").read_bytes())
+    assert len(everything.entries) == 50
+    assert everything.entries[0].id.startswith("urn:paper-digest:digest:2025-03-12")
+
+
+def test_opml_names_every_topic_feed_and_pages_autodiscover_them(bundled_site):
+    site = bundled_site / "site"
+    opml = ET.parse(site / "feeds" / "topics.opml").getroot()
+    urls = {outline.get("xmlUrl") for outline in opml.iter("outline")}
+    for slug in topic_slugs():
+        assert f"{SITE_URL}feeds/{slug}.xml" in urls
+        page = (site / "tags" / slug / "index.html").read_text()
+        assert f'<link rel="alternate" type="application/rss+xml"' in page
+        assert f'href="../../feeds/{slug}.xml"' in page
+    home = (site / "index.html").read_text()
+    assert '<link rel="alternate" type="application/rss+xml" title="Paper Digest: all papers" href="feeds/all.xml">' in home
+
+
+def _items(path) -> dict[str, str]:
+    channel = ET.parse(path).getroot().find("channel")
+    items = {}
+    for item in channel.iter("item"):
+        item.tail = None  # the whitespace after the last item differs; the item does not
+        items[item.findtext("guid")] = ET.tostring(item, encoding="unicode")
+    return items
+
+
+def _order(path) -> list[str]:
+    return [item.findtext("guid") for item in ET.parse(path).getroot().iter("item")]
+
+
+def test_a_new_dump_adds_exactly_its_papers_at_the_top_and_changes_no_other_item(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert build_site(project, "--no-mkdocs").returncode == 0
+    feeds = project / "site_src" / "feeds"
+    before = {path.name: (_items(path), _order(path)) for path in feeds.glob("*.xml")}
+
+    lines = ["Mar 13, 2025"] + [line for pair in NEW_SPEECH_PAPERS for line in pair]
+    (project / "dumps" / "005_new.txt").write_text("\n\n".join(lines) + "\n")
+    result = build_site(project, "--no-mkdocs")
+    assert result.returncode == 0, result.stderr
+
+    after = {path.name: (_items(path), _order(path)) for path in feeds.glob("*.xml")}
+    assert set(after) == set(before)
+    speech_slug = next(slug for slug in topic_slugs() if "speech" in slug)
+    new_items, new_order = after[f"{speech_slug}.xml"]
+    added = [guid for guid in new_order if guid not in before[f"{speech_slug}.xml"][0]]
+    assert len(added) == 3 and new_order[:3] == added
+    for name, (items, order) in after.items():
+        old_items, _ = before[name]
+        for guid, xml_text in items.items():
+            if guid in old_items:
+                assert xml_text == old_items[guid], f"{name}: {guid} changed"
+        fresh = [g for g in order if g not in old_items]
+        assert order[: len(fresh)] == fresh, f"{name}: new items not at the top"
+        assert all(g.startswith(("urn:paper-digest:paper:", "urn:paper-digest:digest:2025-03-13")) for g in fresh)
+
+
+def test_shrink_guard_refuses_to_wipe_feeds_unless_allowed(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert build_site(project, "--no-mkdocs").returncode == 0
+    shutil.copytree(project / "site_src" / "feeds", project / "site" / "feeds")  # what subscribers have
+    for dump in (project / "dumps").glob("00[0-3]_*.txt"):
+        dump.unlink()  # a broken day: most papers gone
+    result = build_site(project, "--no-mkdocs")
+    assert result.returncode == 1
+    assert "refusing to publish" in result.stderr and "--allow-shrink" in result.stderr
+    assert "Traceback" not in result.stderr
+    allowed = build_site(project, "--no-mkdocs", "--allow-shrink")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_feed_limit_is_configurable(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert run_generator(project, "build", "--site-url", SITE_URL, "--no-mkdocs", "--feed-limit", "7").returncode == 0
+    parsed = feedparser.parse((project / "site_src" / "feeds" / "all.xml").read_bytes())
+    assert len(parsed.entries) == 7
