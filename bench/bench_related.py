@@ -64,7 +64,8 @@ def synthetic_corpus(n: int, seed: int = 0, abstract_words: int = 180, title_wor
     n_sub = max(5, min(60, n // 600))  # subtopics per field, so a subtopic has ~10-25 papers
     field_words = rng.integers(500, len(vocab), size=(n_fields, field_size))
     sub_words = rng.integers(2000, len(vocab), size=(n_fields, n_sub, sub_size))
-    p_background, p_field, p_sub = zipf(len(vocab), 1.07), zipf(field_size, 0.8), zipf(sub_size, 0.7)
+    p_background = zipf(len(vocab), 1.07)
+    p_field, p_sub = zipf(field_size, 0.8), zipf(sub_size, 0.7)
 
     length = title_words + abstract_words
     in_title = np.arange(length) < title_words
@@ -74,22 +75,26 @@ def synthetic_corpus(n: int, seed: int = 0, abstract_words: int = 180, title_wor
         field, sub = rng.integers(0, n_fields, m), rng.integers(0, n_sub, m)
         field2, sub2 = rng.integers(0, n_fields, m), rng.integers(0, n_sub, m)
         background = rng.choice(len(vocab), size=(m, length), p=p_background)
-        fw = field_words[field[:, None], rng.choice(field_size, size=(m, length), p=p_field)]
-        sw = sub_words[field[:, None], sub[:, None], rng.choice(sub_size, size=(m, length), p=p_sub)]
-        sw2 = sub_words[field2[:, None], sub2[:, None], rng.choice(sub_size, size=(m, length), p=p_sub)]
+        pick_field = rng.choice(field_size, size=(m, length), p=p_field)
+        fw = field_words[field[:, None], pick_field]
+        sw = sub_words[field[:, None], sub[:, None], rng.choice(sub_size, (m, length), p=p_sub)]
+        sw2 = sub_words[field2[:, None], sub2[:, None], rng.choice(sub_size, (m, length), p=p_sub)]
         strength = rng.uniform(0.5, 1.5, (m, 1))
         a_sub = np.where(in_title, 0.35, 0.07 * strength)
         a_sub2 = a_sub + np.where(in_title, 0.05, 0.03 * strength)
         a_field = a_sub2 + np.where(in_title, 0.25, 0.12 * strength)
         u = rng.random((m, length))
-        words = np.where(u < a_sub, sw, np.where(u < a_sub2, sw2, np.where(u < a_field, fw, background)))
+        words = np.where(
+            u < a_sub, sw, np.where(u < a_sub2, sw2, np.where(u < a_field, fw, background))
+        )
         has_url = rng.random(m) < 0.25
         for d in range(m):
             w = vocab[words[d]]
             title = " ".join(w[:title_words])
             body = w[title_words:]
             cuts = np.cumsum(rng.integers(12, 30, 20))
-            sentences = [" ".join(s).capitalize() + "." for s in np.split(body, cuts[cuts < len(body)])]
+            pieces = np.split(body, cuts[cuts < len(body)])
+            sentences = [" ".join(s).capitalize() + "." for s in pieces]
             abstract = " ".join(s for s in sentences if s != ".")
             if has_url[d]:
                 abstract += f" Code is available at https://github.com/{w[10]}/{w[11]}."
@@ -130,7 +135,9 @@ def worker(corpus_path: str, exact: bool, out_path: str) -> None:
                 "vectorize": spent.get("vectorize", 0.0),
                 "rss_before_mb": rss_before / 1024,
                 "rss_peak_mb": rss_peak / 1024,
-                "lists": {k: [[r.id, r.score, list(r.terms)] for r in v] for k, v in result.items()},
+                "lists": {
+                    k: [[r.id, r.score, list(r.terms)] for r in v] for k, v in result.items()
+                },
             }
         )
     )
