@@ -228,7 +228,7 @@ def _make_corpus(n: int, rng: np.random.Generator, pyrng: random.Random, topic_p
         words = np.where(u < a_sub, sub_words, np.where(u < a_main, main_words, np.where(u < a_sec, sec_words, background)))
         commas = rng.random((m, ABSTRACT_MAX)) < 0.05
         title_len = rng.integers(8, TITLE_MAX + 1, m)
-        targets = rng.integers(1200, 1560, m)  # characters before a code URL
+        targets = rng.integers(1190, 1540, m)  # characters, code URL included (commas and phrases add a few)
         for i in range(m):
             paper_clusters = tuple(int(c) for c in own[i, : k[i]])
             title_phrases, abstract_phrases = _pick_phrases(paper_clusters, topic_phrases, pyrng)
@@ -238,13 +238,14 @@ def _make_corpus(n: int, rng: np.random.Generator, pyrng: random.Random, topic_p
                 title += " " + _title_case(vocab[pyrng.randrange(n_func, VOCAB_SIZE)])
                 key = re.sub(r"[\W_]+", " ", title.casefold()).strip()
             seen_titles.add(key)
-            body_idx = words[i, TITLE_MAX:]
-            cut = int(np.searchsorted(np.cumsum(word_len[body_idx]), targets[i]))
-            body = vocab_arr[body_idx[: cut + 1]].tolist()
-            abstract = _make_abstract(body, commas[i], abstract_phrases, pyrng)
+            code = ""
             if pyrng.random() < CODE_URL_SHARE:
                 owner, repo = vocab[pyrng.randrange(n_func, 5000)], vocab[pyrng.randrange(n_func, VOCAB_SIZE)]
-                abstract += f" Code is available at https://github.com/{owner}/{repo}."
+                code = f" Code is available at https://github.com/{owner}/{repo}."
+            body_idx = words[i, TITLE_MAX:]
+            cut = int(np.searchsorted(np.cumsum(word_len[body_idx]), targets[i] - len(code)))
+            body = vocab_arr[body_idx[: cut + 1]].tolist()
+            abstract = _make_abstract(body, commas[i], abstract_phrases, pyrng) + code
             titles.append(title)
             abstracts.append(abstract)
             clusters.append(paper_clusters)
@@ -270,12 +271,10 @@ def _pick_phrases(paper_clusters, topic_phrases, pyrng: random.Random) -> tuple[
 def _make_title(words: list[str], phrases: list[str], pyrng: random.Random) -> str:
     cased = [_phrase_case(phrase, True) for phrase in phrases]
     keep = max(4, len(words) - sum(len(p.split(" ")) for p in cased))  # the phrases' words count too
-    tokens = [_title_case(w) for w in words[:keep]]
+    tokens = [_title_case(w) for w in words[: keep - 1]]
+    tokens.insert(pyrng.randrange(2, len(tokens)), pyrng.choice(CONNECTORS))
     for phrase in cased:
         tokens.insert(pyrng.randrange(len(tokens) + 1), phrase)
-    if len(tokens) > 4:
-        tokens.insert(pyrng.randrange(2, len(tokens) - 1), pyrng.choice(CONNECTORS))
-        tokens.pop()
     title = " ".join(tokens)
     if pyrng.random() < 0.3:  # "Name: what it does"
         first, _, rest = title.partition(" ")

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -24,12 +25,13 @@ from . import store
 from .catalog import build_catalog
 from .ingest import read_dumps
 from .models import Catalog, Problem
+from .fastpages import SHELL_MARKDOWN, SHELL_SOURCE, FastPaperPagesPlugin, rewrite_sitemap, write_paper_pages
 from .related import compute_related
-from .render import SiteData, render_site
+from .render import SiteData, paper_bodies, render_site
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
-GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds")
+GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds", "_shell")
 
 
 class BuildError(Exception):
@@ -172,7 +174,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     with reporter.stage("render") as info:
         try:
             site_url = feeds_module.normalise_site_url(site_url)
-            files = render_site(SiteData(catalog, topics, tags, related, site_url))
+            site_data = SiteData(catalog, topics, tags, related, site_url)
+            files = render_site(site_data)
+            files[SHELL_SOURCE] = SHELL_MARKDOWN
             feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit)
         except feeds_module.FeedError as error:
             raise BuildError(str(error)) from error
@@ -192,13 +196,13 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
     if options.run_mkdocs:
         with reporter.stage("mkdocs") as info:
-            site_written, site_removed = run_mkdocs(options.config, options.site_dir, site_url, source_date_epoch(catalog))
+            site_written, site_removed = run_mkdocs(options.config, options.site_dir, site_url, catalog, site_data)
             info["detail"] = f"{options.site_dir}: {len(site_written)} files written, {len(site_removed)} removed"
 
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed, reporter.timings)
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, epoch: int) -> tuple[list[str], list[str]]:
+def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, catalog: Catalog, site_data: SiteData) -> tuple[list[str], list[str]]:
     """A strict MkDocs build with the clock pinned to the newest digest, so the same input gives the same bytes.
 
     MkDocs renders into a staging folder; only a finished build is synced into `site_dir`, rewriting just the
@@ -208,6 +212,7 @@ def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, epoch: int) -> 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
+    epoch = source_date_epoch(catalog)
     saved = {key: os.environ.get(key) for key in ("SOURCE_DATE_EPOCH", "NO_MKDOCS_2_WARNING")}
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
@@ -218,7 +223,12 @@ def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, epoch: int) -> 
     staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
     try:
         config = load_config(str(config_file), site_dir=str(staging), site_url=site_url or None, strict=True)
+        config.plugins["paper-digest/fast-paper-pages"] = FastPaperPagesPlugin()
         mkdocs_build(config)
+        paper_paths = write_paper_pages(staging, paper_bodies(site_data))
+        lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
+        rewrite_sitemap(staging, site_url, paper_paths, lastmod, epoch)
+        index_for_search(staging)
         return store.sync_dir(staging, site_dir)
     except (exceptions.MkDocsException, exceptions.Abort) as error:
         detail = "; ".join(handler.warnings[:3]) or str(error)
@@ -231,6 +241,14 @@ def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, epoch: int) -> 
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def index_for_search(site: Path) -> None:
+    """Pagefind's sharded index: a query downloads a few small chunks, not one index of the whole archive."""
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--quiet"], capture_output=True, text=True)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise BuildError(f"pagefind failed: {detail[-1] if detail else result.returncode}")
 
 
 class _MkDocsLogHandler(logging.Handler):

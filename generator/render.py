@@ -149,51 +149,119 @@ def paper_line(paper: Paper, prefix: str, topics: Mapping[str, Topic], tags_pref
 # ---- pages ------------------------------------------------------------------------------------
 
 
-def render_paper(paper: Paper, data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str, Topic],
-                 digests: Mapping[str, Digest]) -> str:
+@dataclass(frozen=True)
+class PaperView:
+    """What a paper page shows, gathered once for both the Markdown page and the fast HTML body."""
+
+    paper: Paper
+    meta: tuple[str, ...]
+    tags: tuple[Topic, ...]
+    links: tuple[tuple[str, str], ...]
+    digests: tuple[Digest, ...]
+    related: tuple[tuple[Paper, Related], ...]
+
+
+def paper_view(paper: Paper, data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str, Topic],
+               digests: Mapping[str, Digest]) -> PaperView:
+    meta = [f"First seen {day_label(paper.first_seen)}"]
+    if paper.arxiv_id:
+        meta.append(f"arXiv {paper.arxiv_id}")
+    if paper.upvotes:
+        meta.append(f"{paper.upvotes} upvotes")
+    return PaperView(
+        paper=paper,
+        meta=tuple(meta),
+        tags=tuple(topics[s] for s in data.tags.get(paper.id, ()) if s in topics),
+        links=tuple(external_links(paper)),
+        digests=tuple(digests[d] for d in paper.digests if d in digests),
+        related=tuple((papers[r.id], r) for r in data.related.get(paper.id, ()) if r.id in papers and r.id != paper.id),
+    )
+
+
+def render_paper(view: PaperView) -> str:
+    """The paper page as Markdown (what any Python-Markdown renderer can build)."""
+    paper = view.paper
     parts = [
         front_matter(title=paper.title, description=snippet(paper.abstract, 160), rss="feeds/all.xml"),
         f"# {md(paper.title)}\n\n",
+        f'<p class="pd-meta">{" · ".join(md(m) for m in view.meta)}</p>\n\n',
     ]
-    meta = [f"First seen {day_label(paper.first_seen)}"]
-    if paper.arxiv_id:
-        meta.append(f"arXiv {md(paper.arxiv_id)}")
-    if paper.upvotes:
-        meta.append(f"{paper.upvotes} upvotes")
-    parts.append(f'<p class="pd-meta">{" · ".join(meta)}</p>\n\n')
     if paper.authors:
         parts.append(f'<p class="pd-authors">{md(", ".join(paper.authors))}</p>\n\n')
-    tags = data.tags.get(paper.id, ())
-    if tags:
-        parts.append(f"{chips(tags, topics, '../tags/')}\n\n")
+    if view.tags:
+        parts.append(" ".join(f"[{md(t.name)}](../tags/{t.slug}.md){{ .pd-chip }}" for t in view.tags) + "\n\n")
     parts.append((linkify(paper.abstract) if paper.abstract else "*No abstract in the digest.*") + "\n\n")
     if paper.truncated:
-        parts.append(
-            f'!!! note "Abstract cut short"\n    The digest page clipped this abstract: '
-            f'<a href="{attr(full_text_url(paper))}" rel="nofollow">read the full abstract</a>.\n\n'
-        )
+        parts.append(f'!!! note "Abstract cut short"\n    {_cut_short_html(paper)}\n\n')
     parts.append("## Links\n\n")
-    for label, url in external_links(paper):
-        if label in ("Code", "Project page"):
-            shown = f"<code>{md(url)}</code>" if label == "Code" else md(url)
-            parts.append(f'- {label}: <a href="{attr(url)}" rel="nofollow">{shown}</a>\n')
-        else:
-            parts.append(f'- <a href="{attr(url)}" rel="nofollow">{label}</a>\n')
+    parts.extend(f"- {_link_html(label, url, md)}\n" for label, url in view.links)
     parts.append("\n## Digests\n\n")
-    for digest_id in paper.digests:
-        digest = digests.get(digest_id)
-        if digest:
-            parts.append(f"- [{day_label(digest.day)} · {md(digest.source)}](../digests/{digest.id}.md)\n")
+    parts.extend(f"- [{day_label(d.day)} · {md(d.source)}](../digests/{d.id}.md)\n" for d in view.digests)
     parts.append("\n## Related papers\n\n")
-    related = [r for r in data.related.get(paper.id, ()) if r.id in papers and r.id != paper.id]
-    if not related:
+    if not view.related:
         parts.append("No close neighbours in the catalog yet.\n")
-    for item in related:
-        other = papers[item.id]
-        terms = ", ".join(md(t) for t in item.terms)
-        why = f" · shared: {terms}" if terms else ""
-        parts.append(f"1. [{md(other.title)}]({other.id}.md) <span class=\"pd-score\">{item.score:.2f}{why}</span>\n")
+    for other, item in view.related:
+        parts.append(f"1. [{md(other.title)}]({other.id}.md) <span class=\"pd-score\">{_why(item, md)}</span>\n")
     return "".join(parts)
+
+
+def render_paper_html(view: PaperView) -> str:
+    """The body of the paper page as HTML, the same content as `render_paper` renders to, without Markdown's cost."""
+    paper = view.paper
+    e = html.escape
+    parts = [f'<p class="pd-meta">{" · ".join(e(m) for m in view.meta)}</p>\n']
+    if paper.authors:
+        parts.append(f'<p class="pd-authors">{e(", ".join(paper.authors))}</p>\n')
+    if view.tags:
+        parts.append("<p>" + " ".join(f'<a class="pd-chip" href="../../tags/{t.slug}/">{e(t.name)}</a>' for t in view.tags) + "</p>\n")
+    parts.append(f"<p>{linkify_html(paper.abstract)}</p>\n" if paper.abstract else "<p><em>No abstract in the digest.</em></p>\n")
+    if paper.truncated:
+        parts.append(f'<div class="admonition note">\n<p class="admonition-title">Abstract cut short</p>\n<p>{_cut_short_html(paper)}</p>\n</div>\n')
+    parts.append('<h2 id="links">Links</h2>\n<ul>\n')
+    parts.extend(f"<li>{_link_html(label, url, e)}</li>\n" for label, url in view.links)
+    parts.append('</ul>\n<h2 id="digests">Digests</h2>\n<ul>\n')
+    parts.extend(f'<li><a href="../../digests/{d.id}/">{day_label(d.day)} · {e(d.source)}</a></li>\n' for d in view.digests)
+    parts.append('</ul>\n<h2 id="related-papers">Related papers</h2>\n')
+    if not view.related:
+        parts.append("<p>No close neighbours in the catalog yet.</p>\n")
+    else:
+        parts.append("<ol>\n")
+        for other, item in view.related:
+            parts.append(f'<li><a href="../{other.id}/">{e(other.title)}</a> <span class="pd-score">{_why(item, e)}</span></li>\n')
+        parts.append("</ol>\n")
+    return "".join(parts)
+
+
+def _why(item: Related, escape) -> str:
+    terms = ", ".join(escape(t) for t in item.terms)
+    return f"{item.score:.2f}" + (f" · shared: {terms}" if terms else "")
+
+
+def _link_html(label: str, url: str, escape) -> str:
+    if label == "Code":
+        return f'Code: <a href="{attr(url)}" rel="nofollow"><code>{escape(url)}</code></a>'
+    if label == "Project page":
+        return f'Project page: <a href="{attr(url)}" rel="nofollow">{escape(url)}</a>'
+    return f'<a href="{attr(url)}" rel="nofollow">{label}</a>'
+
+
+def _cut_short_html(paper: Paper) -> str:
+    return (f'The digest page clipped this abstract: <a href="{attr(full_text_url(paper))}" rel="nofollow">'
+            "read the full abstract</a>.")
+
+
+def linkify_html(text: str) -> str:
+    """HTML of running text with its URLs as links; code hosts shown as code."""
+    out, last = [], 0
+    for span in find_urls(text):
+        out.append(html.escape(text[last : span.start], quote=False))
+        label = html.escape(text[span.start : span.end], quote=False)
+        if span.is_code:
+            label = f"<code>{label}</code>"
+        out.append(f'<a href="{attr(span.url)}" rel="nofollow">{label}</a>')
+        last = span.end
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
 
 
 def render_topic(topic: Topic, papers: Sequence[Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
@@ -325,5 +393,15 @@ def render_site(data: SiteData) -> dict[str, str]:
     for digest in data.catalog.digests:
         files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
     for paper in data.catalog.papers:
-        files[f"papers/{paper.id}.md"] = render_paper(paper, data, papers, topics, digests)
+        files[f"papers/{paper.id}.md"] = render_paper(paper_view(paper, data, papers, topics, digests))
     return files
+
+
+def paper_bodies(data: SiteData):
+    """(paper id, title, description, HTML body) for every paper: the fast path's input, produced lazily."""
+    papers = data.papers_by_id()
+    topics = {t.slug: t for t in data.topics}
+    digests = {d.id: d for d in data.catalog.digests}
+    for paper in data.catalog.papers:
+        view = paper_view(paper, data, papers, topics, digests)
+        yield paper.id, paper.title, snippet(paper.abstract, 160), render_paper_html(view)

@@ -125,3 +125,13 @@ def sync_dir(source: Path, target: Path) -> tuple[list[str], list[str]]:
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def write_plain(path: Path, data: bytes | str) -> None:
+    """A plain write, for files in a private staging folder that nobody reads until the build is done."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)

@@ -69,7 +69,6 @@ from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_URL = "https://example.org/digest/"
-HAND_WRITTEN_DOCS = ("about.md", "assets")
 
 
 def make_project(dest: Path, dumps: Path | None = None) -> Path:
@@ -78,9 +77,12 @@ def make_project(dest: Path, dumps: Path | None = None) -> Path:
     for name in ("mkdocs.yml", "topics.yml"):
         shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / "overrides", dest / "overrides")
-    for name in HAND_WRITTEN_DOCS:
-        source = ROOT / "site_src" / name
-        target = dest / "site_src" / name
+    from generator.build import GENERATED
+
+    for source in sorted((ROOT / "site_src").iterdir()):
+        if source.name in GENERATED:
+            continue
+        target = dest / "site_src" / source.name
         if source.is_dir():
             shutil.copytree(source, target)
         else:

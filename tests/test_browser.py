@@ -44,11 +44,14 @@ def test_visitor_walks_home_topic_paper_related_and_searches(bundled_site):
             screenshot(page, "04-related")
 
             word = max(first_related["title"].replace(":", " ").split(), key=len)
-            page.locator("label.md-search__icon, .md-search__input").first.click()
-            page.locator("input.md-search__input").fill(word)
-            results = page.locator(".md-search-result__item")
+            page.locator("input.pd-search-form__input").fill(word)
+            page.locator("input.pd-search-form__input").press("Enter")
+            expect(page).to_have_url(re.compile(r"/search/\?q="))
+            results = page.locator(".pagefind-ui__result-link")
             expect(results.first).to_be_visible(timeout=15000)
-            expect(page.locator(".md-search-result")).to_contain_text(first_related["title"][:30])
+            expect(page.locator(".pagefind-ui__results")).to_contain_text(first_related["title"][:30], timeout=15000)
+            results.filter(has_text=first_related["title"][:30]).first.click()
+            expect(page.locator("article h1")).to_have_text(first_related["title"])
             screenshot(page, "05-search")
         finally:
             browser.close()

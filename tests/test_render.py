@@ -115,3 +115,52 @@ def test_linkify_keeps_urls_as_links_without_trailing_punctuation():
     out = linkify("See https://example.org/a_b. And https://github.com/x/y, too.")
     assert '<a href="https://example.org/a_b" rel="nofollow">https://example.org/a&#95;b</a>.' in out
     assert '<a href="https://github.com/x/y" rel="nofollow"><code>https://github.com/x/y</code></a>,' in out
+
+
+def _text_and_links(fragment: str) -> tuple[str, list[str]]:
+    from html.parser import HTMLParser
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.text, self.links = [], []
+
+        def handle_starttag(self, tag, attrs):
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    collector = Collect()
+    collector.feed(fragment)
+    return " ".join("".join(collector.text).split()), collector.links
+
+
+@pytest.mark.parametrize("paper_id", ["dense-retrieval-tricks", "reranking-at-scale", "speech-undated"])
+def test_fast_html_body_shows_what_the_markdown_page_renders_to(paper_id):
+    """The fast path and the Markdown page must not drift: same text, same links (as the site's URLs)."""
+    import re
+
+    import markdown
+
+    from generator.render import paper_view, render_paper, render_paper_html
+
+    data = small_site()
+    view = paper_view(data.papers_by_id()[paper_id], data, data.papers_by_id(), {t.slug: t for t in TOPICS},
+                      {d.id: d for d in data.catalog.digests})
+    page = render_paper(view).split("---\n", 2)[2]
+    body_md = page.split("\n\n", 1)[1]  # without the title heading, which the shell carries
+    rendered = markdown.markdown(body_md, extensions=["attr_list", "admonition", "tables"])
+    # MkDocs turns `x.md` links into directory URLs one level up (papers/x.md -> papers/x/, page at papers/<id>/).
+    rendered = re.sub(r'href="\.\./(tags|digests)/([^"]+)\.md"', r'href="../../\1/\2/"', rendered)
+    rendered = re.sub(r'href="([a-z0-9-]+)\.md"', r'href="../\1/"', rendered)
+    assert _text_and_links(render_paper_html(view)) == _text_and_links(rendered)
+
+
+def test_fast_html_body_matches_golden(golden):
+    from generator.render import paper_bodies
+
+    bodies = {pid: body for pid, _, _, body in paper_bodies(small_site())}
+    golden("papers__dense-retrieval-tricks.html", bodies["dense-retrieval-tricks"])

@@ -63,7 +63,7 @@ def test_bundled_build_has_a_page_per_paper_topic_and_digest(bundled_site):
     for topic in topics:
         assert (site / "tags" / topic["slug"] / "index.html").is_file(), topic["slug"]
     assert len(list((site / "digests").glob("*/index.html"))) == 5
-    for name in ("index.html", "tags/index.html", "digests/index.html", "api/papers.json", "sitemap.xml", "search/search_index.json"):
+    for name in ("index.html", "tags/index.html", "digests/index.html", "api/papers.json", "sitemap.xml", "search/index.html", "pagefind/pagefind.js"):
         assert (site / name).is_file(), name
 
 
@@ -205,3 +205,25 @@ def test_strict_turns_the_undated_warning_into_a_failure(tmp_path, flag):
     result = build_site(project, flag, "--no-mkdocs")
     assert result.returncode == 1
     assert "001_120a7a50bfe0627e.txt: warning: no digest day" in result.stderr
+
+
+def test_sitemap_lists_every_page_once_and_no_shell(bundled_site):
+    sitemap = (bundled_site / "site" / "sitemap.xml").read_text()
+    locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    assert len(locs) == len(set(locs))
+    assert sum("/papers/" in loc for loc in locs) == 485
+    assert not any("_shell" in loc for loc in locs)
+    assert not (bundled_site / "site" / "_shell").exists()
+
+
+def test_a_no_op_rebuild_rewrites_no_file(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert build_site(project).returncode == 0
+    def snapshot():
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for root in ("site", "site_src") for p in (project / root).rglob("*") if p.is_file()}
+
+    before = snapshot()
+    again = build_site(project)
+    assert again.returncode == 0
+    assert snapshot() == before
+    assert "0 written" in again.stderr and "0 files written" in again.stderr
