@@ -25,9 +25,9 @@ from . import store
 from .catalog import build_catalog
 from .ingest import read_dumps
 from .models import Catalog, Problem
-from .fastpages import SHELL_MARKDOWN, SHELL_SOURCE, FastPaperPagesPlugin, rewrite_sitemap, write_paper_pages
+from .fastpages import SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, read_shell, rewrite_sitemap, write_pages
 from .related import compute_related
-from .render import SiteData, paper_bodies, render_site
+from .render import SiteData, render_site, shell_pages
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
@@ -223,11 +223,11 @@ def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, catalog: Catalo
     staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
     try:
         config = load_config(str(config_file), site_dir=str(staging), site_url=site_url or None, strict=True)
-        config.plugins["paper-digest/fast-paper-pages"] = FastPaperPagesPlugin()
+        config.plugins["paper-digest/fast-pages"] = FastPagesPlugin()
         mkdocs_build(config)
-        paper_paths = write_paper_pages(staging, paper_bodies(site_data))
+        page_paths = write_pages(staging, read_shell(staging), shell_pages(site_data))
         lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
-        rewrite_sitemap(staging, site_url, paper_paths, lastmod, epoch)
+        rewrite_sitemap(staging, site_url, page_paths, lastmod, epoch)
         index_for_search(staging)
         return store.sync_dir(staging, site_dir)
     except (exceptions.MkDocsException, exceptions.Abort) as error:

@@ -1,9 +1,9 @@
-"""The fast path for paper pages: MkDocs renders one shell page with the theme; every paper page is that shell with
-the paper's own title and HTML body put in, so an archive of 50,000 papers does not go through Markdown and Jinja
-50,000 times while keeping the theme's look.
+"""The fast path for paper, topic and digest pages: MkDocs renders one shell page with the theme; each of those pages
+is that shell with its own title, feed and HTML body put in, so an archive of 50,000 papers does not go through
+Markdown and Jinja 50,000 times while keeping the theme's look.
 
-MkDocs still knows every paper page (links to them from other pages are checked in strict mode), but treats them as
-files it does not write; `write_paper_pages` writes them after the MkDocs build, and `rewrite_sitemap` lists them.
+MkDocs still knows every such page (links to them are checked in strict mode) but treats them as files it does not
+write; `write_pages` writes them after the MkDocs build, and `rewrite_sitemap` lists them.
 """
 
 from __future__ import annotations
@@ -26,10 +26,15 @@ SHELL_OUTPUT = "_shell/paper/index.html"
 TITLE_MARK = "@@PD-TITLE@@"
 DESCRIPTION_MARK = "@@PD-DESCRIPTION@@"
 BODY_MARK = "@@PD-BODY@@"
+RSS_MARK = "@@PD-RSS@@"
+RSS_TITLE_MARK = "@@PD-RSSTITLE@@"
+PATH_MARK = "@@PD-PATH@@"
+FAST_SECTIONS = ("papers/", "tags/", "digests/")  # their index.md pages stay with MkDocs (they are in the nav)
 SHELL_MARKDOWN = f"""---
 title: "{TITLE_MARK}"
 description: "{DESCRIPTION_MARK}"
-rss: feeds/all.xml
+rss: "{RSS_MARK}.xml"
+rss_title: "{RSS_TITLE_MARK}"
 ---
 
 # {TITLE_MARK}
@@ -53,20 +58,20 @@ class _PrebuiltPage(File):
         return None
 
 
-class FastPaperPagesPlugin(BasePlugin):
-    """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config)."""
+def is_fast_page(src_uri: str) -> bool:
+    section, _, name = src_uri.partition("/")
+    return f"{section}/" in FAST_SECTIONS and name.endswith(".md") and "/" not in name and name != "index.md"
 
-    def __init__(self, prefix: str = "papers/"):
-        super().__init__()
-        self.prefix = prefix
+
+class FastPagesPlugin(BasePlugin):
+    """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config)."""
 
     def on_files(self, files: Files, config) -> Files:
         out = []
         for file in files:
-            if file.src_uri.startswith(self.prefix) and file.src_uri.endswith(".md") and file.src_uri.count("/") == 1:
-                stem = file.src_uri[len(self.prefix) : -3]
+            if is_fast_page(file.src_uri):
                 out.append(_PrebuiltPage(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
-                                         dest_uri=f"{self.prefix}{stem}/index.html"))
+                                         dest_uri=f"{file.src_uri[:-3]}/index.html"))
             else:
                 out.append(file)
         return Files(out)
@@ -81,42 +86,51 @@ def split_shell(shell_html: str) -> list[str]:
     """The shell cut at its placeholders: text, mark, text, mark, ... (marks kept to know what to put in)."""
     shell_html = shell_html.replace(f"<p>{BODY_MARK}</p>", BODY_MARK)
     shell_html = re.sub(r'<h1 id="[^"]*">' + re.escape(TITLE_MARK) + "</h1>", f"<h1>{TITLE_MARK}</h1>", shell_html)
-    shell_html = shell_html.replace("_shell/paper/", "@@PD-PATH@@")
+    shell_html = shell_html.replace("_shell/paper/", PATH_MARK)
     return re.split(r"(@@PD-[A-Z]+@@)", minify(shell_html))
 
 
-def fill(parts: list[str], paper_id: str, title: str, description: str, body: str) -> str:
+def fill(parts: list[str], page) -> str:
+    """The page's HTML: the shell with a `render.ShellPage`'s fields put in (text fields escaped)."""
     values = {
-        TITLE_MARK: html.escape(title),
-        DESCRIPTION_MARK: html.escape(description),
-        BODY_MARK: body,
-        "@@PD-PATH@@": f"papers/{paper_id}/",
+        TITLE_MARK: html.escape(page.title),
+        DESCRIPTION_MARK: html.escape(page.description),
+        RSS_MARK: page.rss,
+        RSS_TITLE_MARK: html.escape(page.rss_title),
+        BODY_MARK: page.body,
+        PATH_MARK: page.path,
     }
     return "".join(values.get(part, part) for part in parts)
 
 
-def write_paper_pages(site_dir: Path, pages: Iterable[tuple[str, str, str, str]]) -> list[str]:
-    """Write papers/<id>/index.html for each (id, title, description, body); returns their site paths."""
+def read_shell(site_dir: Path) -> list[str]:
+    """The shell MkDocs rendered, cut at its placeholders; the shell's own page is removed from the site."""
     shell_path = site_dir / SHELL_OUTPUT
     parts = split_shell(shell_path.read_text(encoding="utf-8"))
     store.remove_tree(shell_path.parent.parent)
+    return parts
+
+
+def write_pages(site_dir: Path, parts: list[str], pages: Iterable, write=None) -> list[str]:
+    """Write <path>index.html for each page; returns their site paths. `write` defaults to a plain write."""
+    write = write or store.write_plain
     written = []
-    for paper_id, title, description, body in pages:
-        rel = f"papers/{paper_id}/index.html"
-        store.write_plain(site_dir / rel, fill(parts, paper_id, title, description, body))
+    for page in pages:
+        rel = f"{page.path}index.html"
+        write(site_dir / rel, fill(parts, page))
         written.append(rel)
     return written
 
 
-def rewrite_sitemap(site_dir: Path, site_url: str, paper_paths: Iterable[str], lastmod: str, mtime: int) -> None:
-    """The sitemap MkDocs wrote, without the shell and with every paper page, sorted; gzip stamped with `mtime`."""
+def rewrite_sitemap(site_dir: Path, site_url: str, page_paths: Iterable[str], lastmod: str, mtime: int) -> None:
+    """The sitemap MkDocs wrote, without the shell and with every fast page, sorted; gzip stamped with `mtime`."""
     sitemap = site_dir / "sitemap.xml"
     if not sitemap.exists():
         return
     root = ET.fromstring(sitemap.read_bytes())
     locs = {loc.text for loc in root.iter(f"{{{_SITEMAP_NS}}}loc") if loc.text and "/_shell/" not in loc.text}
     base = site_url if site_url.endswith("/") else site_url + "/"
-    locs.update(base + path[: -len("index.html")] for path in paper_paths)
+    locs.update(base + path[: -len("index.html")] for path in page_paths)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{_SITEMAP_NS}">']
     for loc in sorted(locs):
         lines.append(f"    <url>\n         <loc>{html.escape(loc)}</loc>\n         <lastmod>{lastmod}</lastmod>\n    </url>")

@@ -280,6 +280,27 @@ def render_topic(topic: Topic, papers: Sequence[Paper], data: SiteData, topics: 
     return "".join(parts)
 
 
+def render_topic_html(topic: Topic, papers: Sequence[Paper]) -> str:
+    """The topic page's body as HTML for the fast path (the same content as `render_topic`)."""
+    e = html.escape
+    parts = [
+        f"<p>{e(topic.description)}</p>\n",
+        f'<p>{len(papers)} papers · subscribe: <a href="../../feeds/{topic.slug}.xml">RSS</a> · '
+        f'<a href="../../feeds/{topic.slug}.atom">Atom</a></p>\n',
+    ]
+    if not papers:
+        parts.append("<p>No papers in this topic yet.</p>\n")
+    else:
+        parts.append("<ul>\n")
+        parts.extend(
+            f'<li><a href="../../papers/{p.id}/">{e(p.title)}</a> <span class="pd-date">{day_label(p.first_seen)}</span>'
+            f'<br><span class="pd-snippet">{e(snippet(p.abstract))}</span></li>\n'
+            for p in papers
+        )
+        parts.append("</ul>\n")
+    return "".join(parts)
+
+
 def render_topics_index(data: SiteData, counts: Mapping[str, int]) -> str:
     parts = [
         front_matter(title="Topics", description="Every topic with its papers and feeds.", rss="feeds/all.xml"),
@@ -297,16 +318,23 @@ def render_topics_index(data: SiteData, counts: Mapping[str, int]) -> str:
     return "".join(parts)
 
 
-def render_digest(digest: Digest, papers: Mapping[str, Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
-    title = f"Digest {day_label(digest.day)}"
-    parts = [front_matter(title=f"{title} ({digest.source})", description=f"{len(digest.paper_ids)} papers", rss="feeds/all.xml"),
-             f"# {md(title)}\n\n"]
-    meta = [f"{len(digest.paper_ids)} papers", f"{len(digest.repeats)} seen before", f"source {md(digest.source)}"]
+def digest_title(digest: Digest) -> str:
+    return f"Digest {day_label(digest.day)}"
+
+
+def digest_meta(digest: Digest) -> list[str]:
+    meta = [f"{len(digest.paper_ids)} papers", f"{len(digest.repeats)} seen before", f"source {digest.source}"]
     if digest.query:
-        meta.append(f"query {md(digest.query)}")
+        meta.append(f"query {digest.query}")
     if digest.topic:
-        meta.append(f"topic {md(digest.topic)}")
-    parts.append(f'<p class="pd-meta">{" · ".join(meta)}</p>\n\n')
+        meta.append(f"topic {digest.topic}")
+    return meta
+
+
+def render_digest(digest: Digest, papers: Mapping[str, Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
+    title = digest_title(digest)
+    parts = [front_matter(title=f"{title} ({digest.source})", description=f"{len(digest.paper_ids)} papers", rss="feeds/all.xml"),
+             f"# {md(title)}\n\n", f'<p class="pd-meta">{" · ".join(md(m) for m in digest_meta(digest))}</p>\n\n']
     if digest.url.startswith(("http://", "https://")):
         parts.append(f'<p class="pd-meta">Captured from <a href="{attr(digest.url)}" rel="nofollow">{md(digest.url)}</a></p>\n\n')
     for paper_id in digest.paper_ids:
@@ -314,6 +342,23 @@ def render_digest(digest: Digest, papers: Mapping[str, Paper], data: SiteData, t
         repeat = ' <span class="pd-repeat">seen before</span>' if paper_id in digest.repeats else ""
         parts.append(f"1. [{md(paper.title)}](../papers/{paper.id}.md){repeat}"
                      f"<br>{chips(data.tags.get(paper.id, ()), topics, '../tags/')}\n")
+    return "".join(parts)
+
+
+def render_digest_html(digest: Digest, papers: Mapping[str, Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
+    """The digest page's body as HTML for the fast path (the same content as `render_digest`)."""
+    e = html.escape
+    parts = [f'<p class="pd-meta">{" · ".join(e(m) for m in digest_meta(digest))}</p>\n']
+    if digest.url.startswith(("http://", "https://")):
+        parts.append(f'<p class="pd-meta">Captured from <a href="{attr(digest.url)}" rel="nofollow">{e(digest.url)}</a></p>\n')
+    parts.append("<ol>\n")
+    for paper_id in digest.paper_ids:
+        paper = papers[paper_id]
+        repeat = ' <span class="pd-repeat">seen before</span>' if paper_id in digest.repeats else ""
+        chip_html = " ".join(f'<a class="pd-chip" href="../../tags/{s}/">{e(topics[s].name)}</a>'
+                             for s in data.tags.get(paper_id, ()) if s in topics)
+        parts.append(f'<li><a href="../../papers/{paper.id}/">{e(paper.title)}</a>{repeat}<br>{chip_html}</li>\n')
+    parts.append("</ol>\n")
     return "".join(parts)
 
 
@@ -375,11 +420,7 @@ def render_site(data: SiteData) -> dict[str, str]:
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     digests = {d.id: d for d in data.catalog.digests}
-    members: dict[str, list[Paper]] = {t.slug: [] for t in data.topics}
-    for paper in data.catalog.papers:
-        for slug in data.tags.get(paper.id, ()):
-            if slug in members:
-                members[slug].append(paper)
+    members = topic_members(data)
     counts = {slug: len(items) for slug, items in members.items()}
 
     files: dict[str, str] = {
@@ -389,7 +430,7 @@ def render_site(data: SiteData) -> dict[str, str]:
         "api/papers.json": papers_json(data),
     }
     for topic in data.topics:
-        files[f"tags/{topic.slug}.md"] = render_topic(topic, sorted(members[topic.slug], key=paper_sort_key), data, topics)
+        files[f"tags/{topic.slug}.md"] = render_topic(topic, members[topic.slug], data, topics)
     for digest in data.catalog.digests:
         files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
     for paper in data.catalog.papers:
@@ -397,11 +438,45 @@ def render_site(data: SiteData) -> dict[str, str]:
     return files
 
 
-def paper_bodies(data: SiteData):
-    """(paper id, title, description, HTML body) for every paper: the fast path's input, produced lazily."""
+@dataclass(frozen=True)
+class ShellPage:
+    """A page for the fast path: the theme's shell filled with these (plain-text fields are escaped on filling)."""
+
+    path: str  # site path of the page folder, e.g. "papers/<id>/"
+    title: str
+    description: str
+    rss: str  # feed path without suffix, e.g. "feeds/all"
+    rss_title: str
+    body: str  # HTML
+
+
+def topic_members(data: SiteData) -> dict[str, list[Paper]]:
+    """Each topic's papers, newest first."""
+    members: dict[str, list[Paper]] = {t.slug: [] for t in data.topics}
+    for paper in data.catalog.papers:
+        for slug in data.tags.get(paper.id, ()):
+            if slug in members:
+                members[slug].append(paper)
+    return {slug: sorted(items, key=paper_sort_key) for slug, items in members.items()}
+
+
+def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=None):
+    """The fast path's pages (every paper, topic and digest page, or only those named), produced lazily."""
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     digests = {d.id: d for d in data.catalog.digests}
+    members = topic_members(data)
+    for topic in data.topics:
+        if topic_slugs is None or topic.slug in topic_slugs:
+            yield ShellPage(f"tags/{topic.slug}/", topic.name, topic.description, f"feeds/{topic.slug}",
+                            f"Paper Digest: {topic.name}", render_topic_html(topic, members[topic.slug]))
+    for digest in data.catalog.digests:
+        if digest_ids is None or digest.id in digest_ids:
+            yield ShellPage(f"digests/{digest.id}/", f"{digest_title(digest)} ({digest.source})",
+                            f"{len(digest.paper_ids)} papers", "feeds/all", "Paper Digest: all papers",
+                            render_digest_html(digest, papers, data, topics))
     for paper in data.catalog.papers:
-        view = paper_view(paper, data, papers, topics, digests)
-        yield paper.id, paper.title, snippet(paper.abstract, 160), render_paper_html(view)
+        if paper_ids is None or paper.id in paper_ids:
+            view = paper_view(paper, data, papers, topics, digests)
+            yield ShellPage(f"papers/{paper.id}/", paper.title, snippet(paper.abstract, 160), "feeds/all",
+                            "Paper Digest: all papers", render_paper_html(view))

@@ -160,7 +160,25 @@ def test_fast_html_body_shows_what_the_markdown_page_renders_to(paper_id):
 
 
 def test_fast_html_body_matches_golden(golden):
-    from generator.render import paper_bodies
+    from generator.render import shell_pages
 
-    bodies = {pid: body for pid, _, _, body in paper_bodies(small_site())}
-    golden("papers__dense-retrieval-tricks.html", bodies["dense-retrieval-tricks"])
+    bodies = {page.path: page.body for page in shell_pages(small_site())}
+    golden("papers__dense-retrieval-tricks.html", bodies["papers/dense-retrieval-tricks/"])
+    golden("tags__retrieval.html", bodies["tags/retrieval/"])
+    golden("digests__2025-03-12-bbbbbbbb.html", bodies["digests/2025-03-12-bbbbbbbb/"])
+
+
+@pytest.mark.parametrize("kind", ["tags/retrieval", "digests/2025-03-12-bbbbbbbb"])
+def test_fast_topic_and_digest_bodies_show_what_their_markdown_renders_to(kind):
+    import re
+
+    import markdown
+
+    from generator.render import shell_pages
+
+    data = small_site()
+    body = next(page.body for page in shell_pages(data) if page.path == f"{kind}/")
+    page = render_site(data)[f"{kind}.md"].split("---\n", 2)[2]
+    rendered = markdown.markdown(page.split("\n\n", 1)[1], extensions=["attr_list", "admonition", "tables"])
+    rendered = re.sub(r'href="\.\./(papers|tags|digests|feeds)/([^"]+?)(\.md)?"', lambda m: f'href="../../{m.group(1)}/{m.group(2)}{"/" if m.group(3) else ""}"', rendered)
+    assert _text_and_links(body) == _text_and_links(rendered)
