@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_related.py                      # 1,000, 10,000, 50,000
     .venv/bin/python bench/bench_related.py --sizes 1000,5000 --exact-max 5000
+    .venv/bin/python bench/bench_related.py --add                # RelatedIndex: 10,000, 50,000
 
 Each measurement runs in a fresh subprocess, so its peak RSS (ru_maxrss; tracemalloc would
 slow the run down too much) is that run's alone. The corpus is written to a temporary file
@@ -15,6 +16,15 @@ at the head, as in real abstracts), 40 fields of 300 words, each field split int
 of 40 words; a paper mixes background, its field, its subtopic and a little of a second,
 random subtopic, so neighbours exist at several strengths. ~180-word abstracts in sentences,
 ~10-word titles, a quarter with a code URL.
+
+--add measures the incremental path instead: `RelatedIndex.build` on N papers, then --adds
+(3) calls of `index.add`, each with --new (30) papers held out of the same corpus (so they
+come from the same topics), one after the other, so each add also sees the papers added
+before it. It prints the build and each add's time and the index's memory (`memory()`:
+the matrix buffers, an estimate of the vocabulary, the ids). Unless --no-compare, the first
+add's lists are also compared with one full `compute_related` over the N + new papers
+(recall@5, identical lists and identical id lists): what keeping the fitted vocabulary and
+idf costs, since with them fixed every score drifts a little.
 """
 
 from __future__ import annotations
@@ -113,7 +123,7 @@ def worker(corpus_path: str, exact: bool, out_path: str) -> None:
     del rows
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
-    vectorize = related._vectorize
+    vectorize = related._fit  # the tf-idf half (compute_related -> RelatedIndex.build -> _fit)
     spent = {}
 
     def timed_vectorize(*args):
@@ -123,7 +133,7 @@ def worker(corpus_path: str, exact: bool, out_path: str) -> None:
         finally:
             spent["vectorize"] = time.perf_counter() - t
 
-    related._vectorize = timed_vectorize
+    related._fit = timed_vectorize
     t = time.perf_counter()
     result = related.compute_related(papers, exact=exact)
     wall = time.perf_counter() - t
@@ -141,6 +151,104 @@ def worker(corpus_path: str, exact: bool, out_path: str) -> None:
             }
         )
     )
+
+
+def add_worker(corpus_path: str, n: int, new: int, adds: int, compare: bool, out_path: str) -> None:
+    """Runs in the fresh subprocess: build an index on n papers, then time `adds` adds."""
+    sys.path.insert(0, str(ROOT))
+    from generator.models import Paper
+    from generator.related import RelatedIndex, compute_related
+
+    rows = json.loads(Path(corpus_path).read_text())
+    papers = [Paper(title=t, abstract=a, id=i) for i, t, a in rows]
+    del rows
+    t = time.perf_counter()
+    index, result = RelatedIndex.build(papers[:n])
+    build = time.perf_counter() - t
+    del result
+    rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    memory = [index.memory()]
+    timings, first = [], {}
+    for i in range(adds):
+        batch = papers[n + i * new : n + (i + 1) * new]
+        t = time.perf_counter()
+        lists = index.add(batch)
+        timings.append(time.perf_counter() - t)
+        memory.append(index.memory())
+        first = first or lists
+    rss_adds = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    quality = None
+    if compare:
+        del index
+        full = compute_related(papers[: n + new])
+        quality = compare_lists(
+            {k: [[r.id, r.score, list(r.terms)] for r in v] for k, v in first.items()},
+            {k: [[r.id, r.score, list(r.terms)] for r in full[k]] for k in first},
+        )
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "build": build,
+                "adds": timings,
+                "memory": memory,
+                "rss_build_mb": rss_build / 1024,
+                "rss_adds_mb": rss_adds / 1024,
+                "quality": quality,
+            }
+        )
+    )
+
+
+def compare_lists(got: dict, want: dict) -> dict:
+    """recall@5, identical lists and identical id lists of `got` against `want`."""
+    recall, _ = compare(got, want)
+    same_ids = sum([r[0] for r in got[p]] == [r[0] for r in want[p]] for p in want)
+    return {
+        "recall": recall,
+        "identical": sum(got[p] == want[p] for p in want) / len(want),
+        "identical_ids": same_ids / len(want),
+    }
+
+
+def measure_add(corpus: Path, n: int, args: argparse.Namespace, tmp: Path) -> dict:
+    out = tmp / f"out-add-{n}.json"
+    cmd = [sys.executable, __file__, "--add-worker", str(corpus), str(n), str(args.new),
+           str(args.adds), str(int(not args.no_compare)), str(out)]
+    subprocess.run(cmd, check=True)
+    return json.loads(out.read_text())
+
+
+def main_add(args: argparse.Namespace, sizes: list[int]) -> None:
+    mb = 1024 * 1024
+    header = (f"{'papers':>7} {'build s':>7} {'add ms':>16} {'matrix MB':>9} {'vocab MB':>8} "
+              f"{'ids MB':>6} {'index MB':>8} {'peak MB':>7} {'recall@5':>8} {'identical':>9} "
+              f"{'same ids':>8}")
+    lines = [header, "-" * len(header)]
+    print(header, flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-related-") as tmpdir:
+        tmp = Path(tmpdir)
+        for n in sizes:
+            corpus = tmp / f"corpus-{n}.json"
+            # One corpus for the archive and its new papers: the same fields and subtopics.
+            corpus.write_text(json.dumps(synthetic_corpus(n + args.adds * args.new, seed=args.seed)))
+            run = measure_add(corpus, n, args, tmp)
+            mem = run["memory"][-1]
+            quality = run["quality"] or {}
+            adds = "/".join(f"{t * 1000:.0f}" for t in run["adds"])
+            line = (f"{n:>7} {run['build']:>7.1f} {adds:>16} {mem['matrix'] / mb:>9.1f} "
+                    f"{mem['vocabulary'] / mb:>8.1f} {mem['ids'] / mb:>6.1f} "
+                    f"{mem['total'] / mb:>8.1f} {run['rss_adds_mb']:>7.0f} "
+                    f"{quality.get('recall', float('nan')):>8.4f} "
+                    f"{quality.get('identical', float('nan')):>9.2%} "
+                    f"{quality.get('identical_ids', float('nan')):>8.2%}")
+            lines.append(line)
+            print(line, flush=True)
+    print()
+    print("\n".join(lines))
+    print(f"add ms: each of {args.adds} adds of {args.new} papers, in turn; matrix/vocab/ids/index MB: "
+          "RelatedIndex.memory() after the last add; peak MB: the subprocess's ru_maxrss "
+          "(the build's peak); recall@5, identical, same ids: the first add's lists against one "
+          "full compute_related over the N + new papers.")
 
 
 def measure(corpus_path: Path, exact: bool, tmp: Path) -> dict:
@@ -170,12 +278,28 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--worker", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--exact", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--add", action="store_true",
+                        help="time RelatedIndex.build and index.add instead (sizes default 10000,50000)")
+    parser.add_argument("--new", type=int, default=30, help="papers per add (with --add)")
+    parser.add_argument("--adds", type=int, default=3, help="adds in turn (with --add)")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="with --add, skip the comparison with a full computation")
+    parser.add_argument("--add-worker", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], args.exact, args.worker[1])
         return
+    if args.add_worker:
+        path, n, new, adds, compare_, out = args.add_worker
+        add_worker(path, int(n), int(new), int(adds), compare_ == "1", out)
+        return
 
+    if args.add and args.sizes == parser.get_default("sizes"):
+        args.sizes = "10000,50000"
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.add:
+        main_add(args, sizes)
+        return
     header = (f"{'papers':>7} {'mode':>7} {'wall s':>7} {'tf-idf s':>8} {'similar s':>9} "
               f"{'peak MB':>8} {'+MB':>6} {'recall@5':>8} {'identical':>9}")
     lines = [header, "-" * len(header)]

@@ -10,6 +10,7 @@ import calendar
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import os
 import subprocess
@@ -24,10 +25,10 @@ from . import feeds as feeds_module
 from . import store
 from .catalog import build_catalog
 from .ingest import read_dumps
-from .models import Catalog, Problem
+from .models import Catalog, Dump, Paper, Problem
 from .fastpages import SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, read_shell, rewrite_sitemap, write_pages
-from .related import compute_related
-from .render import SiteData, render_site, shell_pages
+from .related import RelatedIndex
+from .render import SiteData, render_site, shell_page_paths, shell_pages
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
@@ -61,6 +62,8 @@ class BuildResult:
     written: list[str]
     removed: list[str]
     timings: dict[str, float]
+    incremental: bool = False
+    state: "SiteState | None" = None
 
 
 class Reporter:
@@ -141,15 +144,45 @@ def forced_topics(catalog: Catalog, topics) -> tuple[dict[str, list[str]], list[
     return forced, problems
 
 
-def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
+@dataclasses.dataclass
+class SiteState:
+    """What a finished build knew; the preview server keeps it so the next build redoes only what new dumps change."""
+
+    inputs: str  # fingerprint of the configuration, theme overrides, taxonomy and hand-written pages
+    dump_cache: dict[str, Dump]
+    site_data: SiteData
+    related_index: RelatedIndex
+
+
+def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
+    """A change to anything but the dumps (config, taxonomy, overrides, hand-written pages) needs a full build."""
+    digest = hashlib.sha256()
+    roots = [options.config, options.topics, options.config.parent / "overrides", docs_dir]
+    for root in roots:
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in paths:
+            rel = path.relative_to(docs_dir).parts[0] if root == docs_dir else ""
+            if path.is_file() and rel not in GENERATED:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build(options: BuildOptions, reporter: Reporter | None = None, previous: SiteState | None = None) -> BuildResult:
+    """Dumps to finished site. With `previous` (a state from an earlier build in this process) only what the new
+    dumps change is recomputed and rewritten, when nothing else changed; otherwise everything is."""
     reporter = reporter or Reporter(options.quiet)
     problems: list[Problem] = []
     config = read_config(options.config)
     docs_dir = options.config.parent / str(config.get("docs_dir") or "docs")
-    site_url = options.site_url or str(config.get("site_url") or "")
+    try:
+        site_url = feeds_module.normalise_site_url(options.site_url or str(config.get("site_url") or ""))
+    except feeds_module.FeedError as error:
+        raise BuildError(str(error)) from error
+    inputs = inputs_fingerprint(options, docs_dir)
+    dump_cache = previous.dump_cache if previous else {}
 
     with reporter.stage("parse") as info:
-        dumps, found = read_dumps([options.dumps])
+        dumps, found = read_dumps([options.dumps], cache=dump_cache)
         problems += found + [p for dump in dumps for p in dump.problems]
         catalog, merged = build_catalog(dumps)
         problems += merged
@@ -157,6 +190,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     if not catalog.papers:
         raise BuildError(f"{options.dumps}: no papers in any dump; nothing to publish")
 
+    change = _change_since(previous, catalog, inputs)
     with reporter.stage("tag") as info:
         try:
             topics = load_taxonomy(options.topics)
@@ -164,19 +198,29 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
             raise BuildError(str(error)) from error
         forced, found = forced_topics(catalog, topics)
         problems += found
-        tags = assign_topics(catalog.papers, topics, forced=forced)
-        info["detail"] = f"{len(topics)} topics"
+        if change is None:
+            tags = assign_topics(catalog.papers, topics, forced=forced)
+        else:
+            tags = {**previous.site_data.tags, **assign_topics(change.papers, topics, forced=forced)}
+        info["detail"] = f"{len(topics)} topics" + ("" if change is None else f", {len(change.papers)} papers retagged")
 
     with reporter.stage("related") as info:
-        related = compute_related(catalog.papers)
+        if change is None:
+            related_index, related = RelatedIndex.build(catalog.papers)
+        else:
+            related_index = previous.related_index
+            related = {**previous.site_data.related, **related_index.add(change.new_papers)}
         info["detail"] = f"{sum(len(r) for r in related.values())} links"
 
     with reporter.stage("render") as info:
-        try:
-            site_url = feeds_module.normalise_site_url(site_url)
-            site_data = SiteData(catalog, topics, tags, related, site_url)
+        site_data = SiteData(catalog, topics, tags, related, site_url)
+        if change is None:
             files = render_site(site_data)
-            files[SHELL_SOURCE] = SHELL_MARKDOWN
+        else:
+            change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
+            files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
+        files[SHELL_SOURCE] = SHELL_MARKDOWN
+        try:
             feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit)
         except feeds_module.FeedError as error:
             raise BuildError(str(error)) from error
@@ -191,28 +235,87 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         raise BuildError(f"{len(problems)} problem(s) with --strict; nothing written")
 
     with reporter.stage("write") as info:
-        written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, GENERATED)
+        if change is None:
+            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, GENERATED)
+        else:  # only changed pages were rendered: write those, remove nothing
+            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
         info["detail"] = f"{len(written)} written, {len(removed)} removed"
 
     if options.run_mkdocs:
         with reporter.stage("mkdocs") as info:
-            site_written, site_removed = run_mkdocs(options.config, options.site_dir, site_url, catalog, site_data)
+            site_written, site_removed = run_mkdocs(options, site_url, site_data, change)
             info["detail"] = f"{options.site_dir}: {len(site_written)} files written, {len(site_removed)} removed"
 
-    return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed, reporter.timings)
+    state = SiteState(inputs, dump_cache, site_data, related_index)
+    return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
+                       reporter.timings, incremental=change is not None, state=state)
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, catalog: Catalog, site_data: SiteData) -> tuple[list[str], list[str]]:
+@dataclasses.dataclass
+class _Change:
+    """What new dumps changed since the previous build: the only papers, topics and digests to redo."""
+
+    papers: list[Paper]  # new or changed
+    new_papers: list[Paper]
+    paper_ids: set[str]
+    digest_ids: set[str]
+    topics: set[str] = dataclasses.field(default_factory=set)
+
+
+def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> _Change | None:
+    """None when everything must be rebuilt: no previous build, other inputs changed, or papers or digests went away."""
+    if previous is None or previous.inputs != inputs:
+        return None
+    old = previous.site_data.catalog
+    old_papers = {p.id: p for p in old.papers}
+    old_digests = {d.id: d for d in old.digests}
+    current_ids = {p.id for p in catalog.papers}
+    if not set(old_papers) <= current_ids or not set(old_digests) <= {d.id for d in catalog.digests}:
+        return None
+    changed = [p for p in catalog.papers if old_papers.get(p.id) != p]
+    return _Change(
+        papers=changed,
+        new_papers=[p for p in changed if p.id not in old_papers],
+        paper_ids={p.id for p in changed},
+        digest_ids={d.id for d in catalog.digests if old_digests.get(d.id) != d},
+    )
+
+
+def run_mkdocs(options: BuildOptions, site_url: str, site_data: SiteData, change: _Change | None) -> tuple[list[str], list[str]]:
     """A strict MkDocs build with the clock pinned to the newest digest, so the same input gives the same bytes.
 
-    MkDocs renders into a staging folder; only a finished build is synced into `site_dir`, rewriting just the
-    files that changed, so a failed build leaves the previous site served and a no-op build touches nothing.
+    MkDocs renders the theme's pages and the shell into a staging folder; the fast pages are filled from the shell.
+    A full build then indexes the site for search and syncs it into the site folder, rewriting only changed files
+    (a failed build leaves the previous site served; a no-op build touches nothing). An incremental build copies
+    what changed and writes only the pages the new dumps touch (the search index catches up at the next full build).
     """
+    site_dir = options.site_dir
+    epoch = source_date_epoch(site_data.catalog)
+    lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
+    staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
+    try:
+        _mkdocs_into(options.config, staging, site_url, epoch)
+        shell = read_shell(staging)
+        all_paths = [page.path + "index.html" for page in shell_page_paths(site_data)]
+        if change is None:
+            write_pages(staging, shell, shell_pages(site_data))
+            rewrite_sitemap(staging, site_url, all_paths, lastmod, epoch)
+            index_for_search(staging)
+            return store.sync_dir(staging, site_dir)
+        rewrite_sitemap(staging, site_url, all_paths, lastmod, epoch)
+        written = store.copy_changed(staging, site_dir)
+        pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
+        written += [rel for rel in write_pages(site_dir, shell, pages, write=store.write_if_changed)]
+        return written, []
+    finally:
+        store.remove_tree(staging)
+
+
+def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) -> None:
     from mkdocs import exceptions
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
-    epoch = source_date_epoch(catalog)
     saved = {key: os.environ.get(key) for key in ("SOURCE_DATE_EPOCH", "NO_MKDOCS_2_WARNING")}
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
@@ -220,21 +323,14 @@ def run_mkdocs(config_file: Path, site_dir: Path, site_url: str, catalog: Catalo
     handler = _MkDocsLogHandler()
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
     try:
         config = load_config(str(config_file), site_dir=str(staging), site_url=site_url or None, strict=True)
         config.plugins["paper-digest/fast-pages"] = FastPagesPlugin()
         mkdocs_build(config)
-        page_paths = write_pages(staging, read_shell(staging), shell_pages(site_data))
-        lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
-        rewrite_sitemap(staging, site_url, page_paths, lastmod, epoch)
-        index_for_search(staging)
-        return store.sync_dir(staging, site_dir)
     except (exceptions.MkDocsException, exceptions.Abort) as error:
         detail = "; ".join(handler.warnings[:3]) or str(error)
         raise BuildError(f"mkdocs build failed: {detail}") from error
     finally:
-        store.remove_tree(staging)
         logger.removeHandler(handler)
         for key, value in saved.items():
             if value is None:

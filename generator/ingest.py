@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,8 +29,12 @@ def load_manifests(folders: Iterable[Path]) -> tuple[dict[Path, ManifestEntry], 
     return entries, problems
 
 
-def read_dumps(paths: Iterable[str | Path]) -> tuple[list[Dump], list[Problem]]:
-    """Every dump under `paths`, in path order, plus problems that belong to no single dump."""
+def read_dumps(paths: Iterable[str | Path], cache: dict[str, Dump] | None = None) -> tuple[list[Dump], list[Problem]]:
+    """Every dump under `paths`, in path order, plus problems that belong to no single dump.
+
+    `cache` (content hash -> what the reader made of those bytes) spares re-parsing unchanged dumps; it is filled as
+    dumps are read. The manifest is applied afresh every time.
+    """
     files, missing = store.find_dumps(paths)
     problems = [Problem(path, "no such file or folder") for path in missing]
     manifest, manifest_problems = load_manifests(path.parent for path in files)
@@ -42,7 +47,7 @@ def read_dumps(paths: Iterable[str | Path]) -> tuple[list[Dump], list[Problem]]:
             problems.append(Problem(str(path), f"cannot read: {error.strerror or error}"))
             continue
         entry = manifest.get(path.resolve(), ManifestEntry())
-        dumps.append(with_manifest(read_dump(str(path), data), entry))
+        dumps.append(with_manifest(_read_cached(str(path), data, cache), entry))
     return dumps, problems
 
 
@@ -63,3 +68,16 @@ def with_manifest(dump: Dump, entry: ManifestEntry) -> Dump:
         topic=entry.topic,
         problems=tuple(problems),
     )
+
+
+def _read_cached(path: str, data: bytes, cache: dict[str, Dump] | None) -> Dump:
+    if cache is None:
+        return read_dump(path, data)
+    key = hashlib.sha256(data).hexdigest()
+    dump = cache.get(key)
+    if dump is None:
+        dump = cache[key] = read_dump(path, data)
+    if dump.path != path:
+        # The same bytes under another name: the problems must name this file.
+        dump = dataclasses.replace(dump, path=path, problems=tuple(dataclasses.replace(p, path=path) for p in dump.problems))
+    return dump

@@ -415,8 +415,9 @@ def papers_json(data: SiteData) -> str:
     return json_text(records)
 
 
-def render_site(data: SiteData) -> dict[str, str]:
-    """Every generated page and JSON file, keyed by path relative to the docs folder."""
+def render_site(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=None) -> dict[str, str]:
+    """Generated pages and JSON keyed by path relative to the docs folder: every page, or (for an incremental
+    build) the index pages and JSON plus only the papers, topics and digests named."""
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     digests = {d.id: d for d in data.catalog.digests}
@@ -430,11 +431,14 @@ def render_site(data: SiteData) -> dict[str, str]:
         "api/papers.json": papers_json(data),
     }
     for topic in data.topics:
-        files[f"tags/{topic.slug}.md"] = render_topic(topic, members[topic.slug], data, topics)
+        if topic_slugs is None or topic.slug in topic_slugs:
+            files[f"tags/{topic.slug}.md"] = render_topic(topic, members[topic.slug], data, topics)
     for digest in data.catalog.digests:
-        files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
+        if digest_ids is None or digest.id in digest_ids:
+            files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
     for paper in data.catalog.papers:
-        files[f"papers/{paper.id}.md"] = render_paper(paper_view(paper, data, papers, topics, digests))
+        if paper_ids is None or paper.id in paper_ids:
+            files[f"papers/{paper.id}.md"] = render_paper(paper_view(paper, data, papers, topics, digests))
     return files
 
 
@@ -480,3 +484,13 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
             view = paper_view(paper, data, papers, topics, digests)
             yield ShellPage(f"papers/{paper.id}/", paper.title, snippet(paper.abstract, 160), "feeds/all",
                             "Paper Digest: all papers", render_paper_html(view))
+
+
+def shell_page_paths(data: SiteData):
+    """Every fast page's path (what `shell_pages` would make), without rendering: for the sitemap."""
+    for topic in data.topics:
+        yield ShellPage(f"tags/{topic.slug}/", "", "", "", "", "")
+    for digest in data.catalog.digests:
+        yield ShellPage(f"digests/{digest.id}/", "", "", "", "", "")
+    for paper in data.catalog.papers:
+        yield ShellPage(f"papers/{paper.id}/", "", "", "", "", "")

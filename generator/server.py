@@ -87,6 +87,7 @@ class Builder:
         self.options = options
         self.log = log
         self.state = BuildState()
+        self.site_state = None  # what the last good build knew: the next build redoes only what changed
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="builder", daemon=True)
         self._stopped = False
@@ -129,8 +130,10 @@ class Builder:
             started = time.time()
             record: dict = {"started": _iso(started)}
             try:
-                result = build(self.options, Reporter(quiet=True))
-                record.update(ok=True, papers=result.papers, digests=result.digests, problems=len(result.problems))
+                result = build(self.options, Reporter(quiet=True), previous=self.site_state)
+                self.site_state = result.state
+                record.update(ok=True, papers=result.papers, digests=result.digests, problems=len(result.problems),
+                              incremental=result.incremental)
             except BuildError as error:
                 record.update(ok=False, error=str(error))
             except Exception as error:  # noqa: BLE001 - a crashed build must not kill the server

@@ -135,3 +135,13 @@ def write_plain(path: Path, data: bytes | str) -> None:
         path.write_text(data, encoding="utf-8")
     else:
         path.write_bytes(data)
+
+
+def copy_changed(source: Path, target: Path) -> list[str]:
+    """Copy every file of `source` into `target` whose bytes differ; nothing in `target` is removed."""
+    source, target = Path(source), Path(target)
+    return [
+        path.relative_to(source).as_posix()
+        for path in sorted(source.rglob("*"))
+        if path.is_file() and write_if_changed(target / path.relative_to(source), path.read_bytes())
+    ]

@@ -7,13 +7,15 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import generator.related as related
 from generator.models import Paper, Related
-from generator.related import compute_related, shared_terms
+from generator.related import RelatedIndex, compute_related, shared_terms
 from tests.conftest import make_paper
 
 DUMPS = Path(__file__).resolve().parent.parent / "dumps"
@@ -225,3 +227,170 @@ def test_dump_terms_follow_the_shared_terms_rule(dump_papers):
     assert len(pairs) > 100
     for pid, rel in pairs:
         assert rel.terms == shared_terms(weights[pid], weights[rel.id], n_terms=4)
+
+
+# --- the incremental index ----------------------------------------------------------------
+
+
+def as_json(result) -> str:
+    return json.dumps({k: [vars(r) for r in v] for k, v in result.items()}, sort_keys=True)
+
+
+def renamed(paper: Paper, new_id: str) -> Paper:
+    return Paper(title=paper.title, abstract=paper.abstract, id=new_id)
+
+
+@pytest.fixture(scope="module")
+def archive(dump_papers) -> list[Paper]:
+    """200 of the dumps' papers: enough for min_df=2, fast to build."""
+    return sorted(dump_papers, key=lambda p: p.id)[::2][:200]
+
+
+def test_build_is_compute_related_and_keeps_a_lean_index(archive):
+    index, result = RelatedIndex.build(archive, k=4, min_score=0.1, n_terms=2)
+    assert as_json(result) == as_json(compute_related(archive, k=4, min_score=0.1, n_terms=2))
+    assert len(index) == 200 and archive[0].id in index and "nope" not in index
+    assert index.added == 0
+    matrix = index._matrix
+    assert sp.isspmatrix_csr(matrix) and matrix.dtype == np.float32
+    assert matrix.shape == (200, len(index._names))
+    memory = index.memory()
+    assert memory["matrix"] <= 12 * matrix.nnz + 4 * 201 + 64  # float32 + int32, no copies
+    assert memory["total"] == memory["matrix"] + memory["vocabulary"] + memory["ids"]
+
+
+def test_a_copy_of_an_indexed_paper_finds_it_first_with_score_one(archive):
+    index, _ = RelatedIndex.build(archive)
+    original = archive[17]
+    result = index.add([renamed(original, "zz-copy")])
+    assert list(result) == ["zz-copy"]
+    top = result["zz-copy"][0]
+    assert (top.id, top.score) == (original.id, 1.0) and top.terms
+
+
+def test_new_papers_relate_to_each_other_and_to_what_came_before(dump_papers):
+    index, _ = RelatedIndex.build(dump_papers)
+    first = index.add([RERANK_A, PROTEIN])
+    assert RERANK_A.id not in ids_of(first["protein"])  # nothing shared worth a link
+    # A later add sees the earlier one, and new papers see each other within one add.
+    second = index.add([RERANK_B, make_paper(id="rerank-b-twin", title=RERANK_B.title,
+                                             abstract=RERANK_B.abstract)])
+    assert ids_of(second["rerank-b"])[:2] == ["rerank-b-twin", "rerank-a"]
+    assert second["rerank-b"][0].score == 1.0
+    assert ids_of(second["rerank-b-twin"])[:2] == ["rerank-b", "rerank-a"]
+    assert {"cross encoder", "passage retrieval"} <= set(second["rerank-b"][1].terms)
+    assert index.added == 4 and len(index) == len(dump_papers) + 4
+
+
+def test_add_returns_new_papers_only_and_never_touches_old_lists(archive):
+    index, built = RelatedIndex.build(archive)
+    before = as_json(built)
+    old, fresh = archive[3], [renamed(archive[3], "aaa-copy"), renamed(archive[40], "zzz-copy")]
+    result = index.add([old, *fresh])  # an indexed id is skipped, changed text or not
+    assert set(result) == {"aaa-copy", "zzz-copy"} and as_json(built) == before
+    assert old.id in ids_of(result["aaa-copy"])
+    changed = Paper(title="Entirely different", abstract="Protein folding.", id=old.id)
+    assert index.add([changed]) == {} and index.add([]) == {}
+    assert index.add(fresh) == {}  # added once, now indexed
+    with pytest.raises(ValueError, match="duplicate"):
+        index.add([renamed(old, "twice"), renamed(archive[5], "twice")])
+    assert "twice" not in index and len(index) == 202
+
+
+def test_add_is_the_exact_computation_over_the_fitted_vectors(archive, dump_papers):
+    """The rules of compute_related, by brute force over the index's own rows."""
+    index, _ = RelatedIndex.build(archive, k=4, min_score=0.05, n_terms=3)
+    known = {p.id for p in archive}
+    new = [p for p in dump_papers if p.id not in known][:25]
+    new += [renamed(archive[0], "copy-of-0"), renamed(archive[0], "copy-of-0-again")]
+    result = index.add(new)
+    assert list(result) == sorted(p.id for p in new)
+
+    matrix, names, ids = index._matrix, index._names, index._ids
+    dense = matrix.toarray()  # float32, as stored
+    for pid in result:
+        row = ids.index(pid)
+        products = dense[row] * dense  # float32 products, summed in float64 below
+        scores = np.round(products.astype(np.float64).sum(axis=1), 4)
+        ranked = sorted(
+            (j for j in range(len(ids)) if j != row and scores[j] >= 0.05),
+            key=lambda j: (-scores[j], ids[j]),
+        )[:4]
+        weights = lambda r: dict(zip(names[matrix[r].indices].tolist(), matrix[r].data))
+        want = tuple(
+            Related(ids[j], float(scores[j]), shared_terms(weights(row), weights(j), 3))
+            for j in ranked
+        )
+        assert result[pid] == want, pid
+
+
+def test_add_is_deterministic_whatever_the_order_and_the_chunking(archive, dump_papers, monkeypatch):
+    known = {p.id for p in archive}
+    new = [p for p in dump_papers if p.id not in known][:40]
+    index, _ = RelatedIndex.build(archive)
+    reference = as_json(index.add(new))
+    shuffled = new[:]
+    random.Random(3).shuffle(shuffled)
+    monkeypatch.setattr(related, "_CHUNK_ROWS", 7)  # several chunks of new rows
+    again, _ = RelatedIndex.build(list(reversed(archive)))
+    assert as_json(again.add(shuffled)) == reference
+
+
+def test_add_grows_the_matrix_in_place(archive, dump_papers):
+    index, _ = RelatedIndex.build(archive)
+    known = {p.id for p in archive}
+    new = [p for p in dump_papers if p.id not in known][:30]
+    buffers = set()
+    for paper in new:
+        index.add([paper])
+        assert np.shares_memory(index._matrix.data, index._data)
+        buffers.add(id(index._data))
+    assert len(buffers) <= 3  # grown by 1/8 when full, not copied on every add
+    assert index._matrix.shape[0] == 230
+
+
+def test_an_index_without_a_vocabulary_gives_empty_lists():
+    for papers in ([], [RERANK_A], [make_paper(id="a", title="The", abstract="of")]):
+        index, _ = RelatedIndex.build(papers)
+        assert index.add([RERANK_B, PROTEIN]) == {"protein": (), "rerank-b": ()}
+        assert "rerank-b" in index
+    index, _ = RelatedIndex.build([RERANK_A, PROTEIN, RERANK_B], k=0)
+    assert index.add([make_paper(id="x", title=RERANK_A.title, abstract="")]) == {"x": ()}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpora, corpora, st.integers(1, 4))
+def test_any_small_add_gives_well_formed_links(old, new, k):
+    papers = [Paper(title=t, abstract=a, id=f"p{i}") for i, (t, a) in enumerate(old)]
+    added = [Paper(title=t, abstract=a, id=f"n{i}") for i, (t, a) in enumerate(new)]
+    index, _ = RelatedIndex.build(papers, k=k, min_score=0.05)
+    result = index.add(added)
+    assert set(result) == {p.id for p in added}
+    known = {p.id for p in papers + added}
+    for pid, rels in result.items():
+        assert len(rels) <= k and pid not in ids_of(rels) and set(ids_of(rels)) <= known
+        assert len(set(ids_of(rels))) == len(rels)
+        assert all(0.05 <= r.score <= 1.0 and len(r.terms) <= 3 for r in rels)
+
+
+def test_dumps_add_is_within_the_stated_bound_of_a_full_computation(dump_papers):
+    """Build on all but the newest digest's last 30 new papers, add those 30.
+
+    The index keeps the vocabulary and idf it fitted on 455 papers; the full computation
+    refits them on 485, so every score moves a little (no list is identical to the
+    digit) and ~500 terms that one old and one new paper share join the vocabulary, which
+    is what costs recall. Measured: recall@5 0.872, identical id lists 20%, scores of the
+    pairs both lists hold off by 0.017 on average, 0.039 at most.
+    """
+    new = dump_papers[-30:]
+    held = {p.id for p in new}
+    index, _ = RelatedIndex.build([p for p in dump_papers if p.id not in held])
+    got = index.add(new)
+    full = compute_related(dump_papers)
+    assert set(got) == held
+    recalls = [len(set(ids_of(got[i])) & set(ids_of(full[i]))) / len(full[i]) for i in held if full[i]]
+    assert len(recalls) == 30
+    assert sum(recalls) / len(recalls) >= 0.85
+    assert sum(ids_of(got[i]) == ids_of(full[i]) for i in held) >= 5
+    drift = [abs(r.score - f.score) for i in held for r in got[i] for f in full[i] if r.id == f.id]
+    assert len(drift) >= 120 and max(drift) <= 0.05

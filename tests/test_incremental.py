@@ -1,0 +1,81 @@
+"""The preview server's path: after a build, a new digest rewrites only the files it touches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import SITE_URL, make_project
+from generator.build import BuildOptions, Reporter, build
+
+NEW_DUMP = """Mar 13, 2025
+
+Zero-Shot Text-to-Speech With Tiny Vocoders
+
+We present a text-to-speech system with a tiny neural vocoder for speech synthesis and voice cloning.
+
+Streaming Speech Recognition for Long Meetings
+
+Automatic speech recognition of long meetings with a streaming speech model and speaker diarization.
+
+2D Matryoshka Sentence Embeddings
+
+Common approaches rely on fixed-length embedding vectors from language models as sentence embeddings.
+"""
+
+
+def options(project: Path) -> BuildOptions:
+    return BuildOptions(dumps=project / "dumps", site_dir=project / "site", config=project / "mkdocs.yml",
+                        topics=project / "topics.yml", site_url=SITE_URL, quiet=True)
+
+
+def snapshot(project: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(project).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
+            for root in ("site", "site_src") for p in (project / root).rglob("*") if p.is_file()}
+
+
+def test_an_added_digest_changes_only_the_files_it_touches(tmp_path):
+    project = make_project(tmp_path / "p")
+    first = build(options(project), Reporter(quiet=True))
+    assert not first.incremental
+
+    unchanged = build(options(project), Reporter(quiet=True), previous=first.state)
+    assert unchanged.incremental
+    before = snapshot(project)
+    noop = build(options(project), Reporter(quiet=True), previous=unchanged.state)
+    assert snapshot(project) == before, "an incremental build with nothing new rewrote files"
+
+    (project / "dumps" / "005_new.txt").write_text(NEW_DUMP)
+    result = build(options(project), Reporter(quiet=True), previous=noop.state)
+    assert result.incremental
+    after = snapshot(project)
+    changed = {path for path in after if before.get(path) != after[path]}
+
+    records = {r["id"]: r for r in json.loads((project / "site" / "api" / "papers.json").read_text())}
+    new_ids = {pid for pid, r in records.items() if any(d.startswith("2025-03-13-") for d in r["digests"])}
+    assert len(new_ids) == 3, new_ids  # two new papers and one seen before
+    digest_id = next(d for d in records[next(iter(new_ids))]["digests"] if d.startswith("2025-03-13-"))
+    topics = {t for pid in new_ids for t in records[pid]["tags"]}
+    expected = {"site/index.html", "site/tags/index.html", "site/digests/index.html", "site/api/papers.json",
+                "site/sitemap.xml", "site/sitemap.xml.gz", f"site/digests/{digest_id}/index.html",
+                "site_src/index.md", "site_src/tags/index.md", "site_src/digests/index.md", "site_src/api/papers.json",
+                f"site_src/digests/{digest_id}.md"}
+    for root, suffix in (("site", "/index.html"), ("site_src", ".md")):
+        expected |= {f"{root}/papers/{pid}{suffix}" for pid in new_ids}
+        expected |= {f"{root}/tags/{slug}{suffix}" for slug in topics}
+    expected_feeds = {f"{root}/feeds/{name}{ext}" for root in ("site", "site_src") for name in ("all", *topics) for ext in (".xml", ".atom")}
+    assert changed - expected_feeds <= expected, sorted(changed - expected - expected_feeds)
+    # A page is rewritten only if its bytes change: a topic page lists a repeated paper exactly as before.
+    brand_new = {pid for pid in new_ids if len(records[pid]["digests"]) == 1}
+    must_change = {f"site/papers/{pid}/index.html" for pid in brand_new} | {
+        f"site/tags/{slug}/index.html" for pid in brand_new for slug in records[pid]["tags"]} | {
+        "site/index.html", "site/digests/index.html", f"site/digests/{digest_id}/index.html", "site/api/papers.json",
+        "site/papers/2d-matryoshka-sentence-embeddings/index.html", "site/feeds/all.xml"}
+    assert must_change <= changed, sorted(must_change - changed)
+    assert len(changed) < 60  # of more than 1,200 files
+
+    for pid in new_ids:
+        page = (project / "site" / "papers" / pid / "index.html").read_text()
+        assert records[pid]["title"].split()[0] in page
+        for related in records[pid]["related"]:
+            assert (project / "site" / "papers" / related["id"] / "index.html").is_file()
