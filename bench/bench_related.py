@@ -230,7 +230,9 @@ def main_add(args: argparse.Namespace, sizes: list[int]) -> None:
         for n in sizes:
             corpus = tmp / f"corpus-{n}.json"
             # One corpus for the archive and its new papers: the same fields and subtopics.
-            corpus.write_text(json.dumps(synthetic_corpus(n + args.adds * args.new, seed=args.seed)))
+            papers = synthetic_corpus(n + args.adds * args.new, seed=args.seed)
+            corpus.write_text(json.dumps(papers))
+            del papers
             run = measure_add(corpus, n, args, tmp)
             mem = run["memory"][-1]
             quality = run["quality"] or {}
@@ -245,10 +247,11 @@ def main_add(args: argparse.Namespace, sizes: list[int]) -> None:
             print(line, flush=True)
     print()
     print("\n".join(lines))
-    print(f"add ms: each of {args.adds} adds of {args.new} papers, in turn; matrix/vocab/ids/index MB: "
-          "RelatedIndex.memory() after the last add; peak MB: the subprocess's ru_maxrss "
-          "(the build's peak); recall@5, identical, same ids: the first add's lists against one "
-          "full compute_related over the N + new papers.")
+    print(f"add ms: each of {args.adds} adds of {args.new} papers, in turn; "
+          "matrix/vocab/ids/index MB: RelatedIndex.memory() after the last add; "
+          "peak MB: the subprocess's ru_maxrss (the build's peak); recall@5, identical, "
+          "same ids: the first add's lists against one full compute_related over the "
+          "N + new papers.")
 
 
 def measure(corpus_path: Path, exact: bool, tmp: Path) -> dict:
@@ -279,7 +282,8 @@ def main() -> None:
     parser.add_argument("--worker", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--exact", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--add", action="store_true",
-                        help="time RelatedIndex.build and index.add instead (sizes default 10000,50000)")
+                        help="time RelatedIndex.build and index.add instead "
+                        "(sizes default 10000,50000)")
     parser.add_argument("--new", type=int, default=30, help="papers per add (with --add)")
     parser.add_argument("--adds", type=int, default=3, help="adds in turn (with --add)")
     parser.add_argument("--no-compare", action="store_true",

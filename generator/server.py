@@ -136,8 +136,10 @@ class Builder:
                               incremental=result.incremental)
             except BuildError as error:
                 record.update(ok=False, error=str(error))
+                self.site_state = None  # a half-done incremental build may have advanced the kept state: start over
             except Exception as error:  # noqa: BLE001 - a crashed build must not kill the server
                 record.update(ok=False, error=f"{type(error).__name__}: {error}")
+                self.site_state = None
                 traceback.print_exc()
             record.update(finished=_iso(time.time()), seconds=round(time.time() - started, 2))
             self.log(f"[serve] build {'ok' if record['ok'] else 'failed: ' + record['error']} ({record['seconds']} s)")

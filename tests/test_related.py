@@ -316,7 +316,9 @@ def test_add_is_the_exact_computation_over_the_fitted_vectors(archive, dump_pape
             (j for j in range(len(ids)) if j != row and scores[j] >= 0.05),
             key=lambda j: (-scores[j], ids[j]),
         )[:4]
-        weights = lambda r: dict(zip(names[matrix[r].indices].tolist(), matrix[r].data))
+        def weights(r: int) -> dict[str, float]:
+            return dict(zip(names[matrix[r].indices].tolist(), matrix[r].data))
+
         want = tuple(
             Related(ids[j], float(scores[j]), shared_terms(weights(row), weights(j), 3))
             for j in ranked
@@ -324,7 +326,9 @@ def test_add_is_the_exact_computation_over_the_fitted_vectors(archive, dump_pape
         assert result[pid] == want, pid
 
 
-def test_add_is_deterministic_whatever_the_order_and_the_chunking(archive, dump_papers, monkeypatch):
+def test_add_is_deterministic_whatever_the_order_and_the_chunking(
+    archive, dump_papers, monkeypatch
+):
     known = {p.id for p in archive}
     new = [p for p in dump_papers if p.id not in known][:40]
     index, _ = RelatedIndex.build(archive)
@@ -388,9 +392,30 @@ def test_dumps_add_is_within_the_stated_bound_of_a_full_computation(dump_papers)
     got = index.add(new)
     full = compute_related(dump_papers)
     assert set(got) == held
-    recalls = [len(set(ids_of(got[i])) & set(ids_of(full[i]))) / len(full[i]) for i in held if full[i]]
+    recalls = [
+        len(set(ids_of(got[i])) & set(ids_of(full[i]))) / len(full[i]) for i in held if full[i]
+    ]
     assert len(recalls) == 30
     assert sum(recalls) / len(recalls) >= 0.85
     assert sum(ids_of(got[i]) == ids_of(full[i]) for i in held) >= 5
     drift = [abs(r.score - f.score) for i in held for r in got[i] for f in full[i] if r.id == f.id]
     assert len(drift) >= 120 and max(drift) <= 0.05
+
+
+def test_a_failed_add_leaves_the_index_as_it_was(archive, dump_papers, monkeypatch):
+    index, _ = RelatedIndex.build(archive)
+    known = {p.id for p in archive}
+    new = [p for p in dump_papers if p.id not in known][:5]
+    shape, nnz = index._matrix.shape, index._matrix.nnz
+
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    with monkeypatch.context() as patch:
+        patch.setattr(related._Scorer, "lists", broken)
+        with pytest.raises(MemoryError):
+            index.add(new)
+    assert len(index) == 200 and index._matrix.shape == shape and index._matrix.nnz == nnz
+    assert not any(p.id in index for p in new)
+    fresh, _ = RelatedIndex.build(archive)
+    assert as_json(index.add(new)) == as_json(fresh.add(new))
