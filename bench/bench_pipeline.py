@@ -357,7 +357,9 @@ def code_state() -> str:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    head = git("rev-parse", "--short", "HEAD")
+    if not head:
+        return f"code: {ROOT} (not a git checkout)"
     dirty = [line for line in git("status", "--porcelain", "--", "generator", "mkdocs.yml", "overrides", "site_src",
                                   "topics.yml", "requirements.lock").splitlines() if line.strip()]
     return f"code: {head}" + (f" + working-tree changes in {len(dirty)} file(s) of generator/, mkdocs.yml, overrides/, site_src/"

@@ -26,7 +26,8 @@ from . import store
 from .catalog import build_catalog
 from .ingest import read_dumps
 from .models import Catalog, Dump, Paper, Problem
-from .fastpages import SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, read_shell, rewrite_sitemap, write_pages
+from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, read_shell,
+                        rewrite_sitemap, write_pages)
 from .related import RelatedIndex
 from .render import SiteData, render_site, shell_page_paths, shell_pages
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
@@ -284,10 +285,11 @@ def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> 
 def run_mkdocs(options: BuildOptions, site_url: str, site_data: SiteData, change: _Change | None) -> tuple[list[str], list[str]]:
     """A strict MkDocs build with the clock pinned to the newest digest, so the same input gives the same bytes.
 
-    MkDocs renders the theme's pages and the shell into a staging folder; the fast pages are filled from the shell.
-    A full build then indexes the site for search and syncs it into the site folder, rewriting only changed files
-    (a failed build leaves the previous site served; a no-op build touches nothing). An incremental build copies
-    what changed and writes only the pages the new dumps touch (the search index catches up at the next full build).
+    MkDocs renders the theme's pages and the shell into a staging folder; a failed MkDocs build leaves the previous
+    site served. Its output is synced into the site folder, then the fast pages are written straight there from the
+    shell; every write is atomic and skipped when the bytes are already there, so a no-op build touches nothing. A full
+    build also removes pages that went away and refreshes the search index; an incremental one writes only the pages
+    the new dumps touch (search catches up at the next full build).
     """
     site_dir = options.site_dir
     epoch = source_date_epoch(site_data.catalog)
@@ -296,16 +298,19 @@ def run_mkdocs(options: BuildOptions, site_url: str, site_data: SiteData, change
     try:
         _mkdocs_into(options.config, staging, site_url, epoch)
         shell = read_shell(staging)
-        all_paths = [page.path + "index.html" for page in shell_page_paths(site_data)]
+        fast_paths = {page.path + "index.html" for page in shell_page_paths(site_data)}
+        rewrite_sitemap(staging, site_url, fast_paths, lastmod, epoch)
         if change is None:
-            write_pages(staging, shell, shell_pages(site_data))
-            rewrite_sitemap(staging, site_url, all_paths, lastmod, epoch)
-            index_for_search(staging)
-            return store.sync_dir(staging, site_dir)
-        rewrite_sitemap(staging, site_url, all_paths, lastmod, epoch)
+            written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith("pagefind/"))
+            written += write_pages(site_dir, shell, shell_pages(site_data), write=store.write_if_changed)
+            removed += store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], fast_paths)
+            store.remove_tree(staging)
+            index_for_search(site_dir, staging)
+            found_written, found_removed = store.sync_dir(staging, site_dir / "pagefind")
+            return written + [f"pagefind/{rel}" for rel in found_written], removed + [f"pagefind/{rel}" for rel in found_removed]
         written = store.copy_changed(staging, site_dir)
         pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
-        written += [rel for rel in write_pages(site_dir, shell, pages, write=store.write_if_changed)]
+        written += write_pages(site_dir, shell, pages, write=store.write_if_changed)
         return written, []
     finally:
         store.remove_tree(staging)
@@ -339,9 +344,11 @@ def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) ->
                 os.environ[key] = value
 
 
-def index_for_search(site: Path) -> None:
-    """Pagefind's sharded index: a query downloads a few small chunks, not one index of the whole archive."""
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--quiet"], capture_output=True, text=True)
+def index_for_search(site: Path, output: Path) -> None:
+    """Pagefind's sharded index of `site`, written to `output`: a query downloads a few small chunks, not one index of
+    the whole archive."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(output), "--quiet"]
+    result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise BuildError(f"pagefind failed: {detail[-1] if detail else result.returncode}")

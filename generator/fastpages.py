@@ -63,6 +63,12 @@ def is_fast_page(src_uri: str) -> bool:
     return f"{section}/" in FAST_SECTIONS and name.endswith(".md") and "/" not in name and name != "index.md"
 
 
+def is_fast_output(site_path: str) -> bool:
+    """A built page the fast path writes (papers/<id>/index.html, tags/<slug>/index.html, ...)."""
+    parts = site_path.split("/")
+    return len(parts) == 3 and f"{parts[0]}/" in FAST_SECTIONS and parts[2] == "index.html"
+
+
 class FastPagesPlugin(BasePlugin):
     """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config)."""
 
@@ -112,13 +118,14 @@ def read_shell(site_dir: Path) -> list[str]:
 
 
 def write_pages(site_dir: Path, parts: list[str], pages: Iterable, write=None) -> list[str]:
-    """Write <path>index.html for each page; returns their site paths. `write` defaults to a plain write."""
+    """Write <path>index.html for each page; returns the site paths actually written (`write` may skip unchanged
+    files by returning False; it defaults to a plain write)."""
     write = write or store.write_plain
     written = []
     for page in pages:
         rel = f"{page.path}index.html"
-        write(site_dir / rel, fill(parts, page))
-        written.append(rel)
+        if write(site_dir / rel, fill(parts, page)) is not False:
+            written.append(rel)
     return written
 
 

@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
-import yaml
-
 from .models import Catalog, Digest, Paper, Related, Topic
 from .textclean import find_urls, is_code_url
 
@@ -59,14 +57,20 @@ def attr(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def front_matter(**fields) -> str:
-    """YAML front matter; strings the theme prints as HTML (title, description) are HTML-escaped first."""
-    data = {key: value for key, value in fields.items() if value not in (None, "", [], ())}
-    for key in ("title", "description"):
-        if key in data:
-            data[key] = html.escape(data[key], quote=True)
-    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
-    return f"---\n{dumped}---\n\n"
+def front_matter(**fields: str) -> str:
+    """YAML front matter of string fields; strings the theme prints as HTML (title, description) are HTML-escaped.
+
+    Each value is written as a JSON string, which is a valid YAML double-quoted scalar: safe for any text and
+    much faster than a YAML emitter over 50,000 pages.
+    """
+    lines = []
+    for key, value in fields.items():
+        if not value:
+            continue
+        if key in ("title", "description"):
+            value = html.escape(value, quote=True)
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}\n")
+    return "---\n" + "".join(lines) + "---\n\n"
 
 
 def json_text(data: object) -> str:

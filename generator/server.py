@@ -182,7 +182,7 @@ class DumpStore:
             captured = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
             day = dump.day or captured.date().isoformat()
             name = f"{day}-{dump.content_hash[:12]}{suffix}"
-            store.write_atomic(self.dumps_dir / name, data)
+            store.write_atomic(self.dumps_dir / name, data, durable=True)
             self._add_to_manifest(name, captured, page_url)
             new, seen = 0, set()
             for paper in dump.papers:
@@ -206,7 +206,7 @@ class DumpStore:
             entry["url"] = page_url
         block = yaml.safe_dump({name: entry}, allow_unicode=True, sort_keys=False, width=1_000_000)
         indented = "".join(f"  {line}\n" for line in block.splitlines())
-        store.write_atomic(path, current.rstrip("\n") + "\n" + indented)
+        store.write_atomic(path, current.rstrip("\n") + "\n" + indented, durable=True)
 
     def _commit(self, name: str) -> None:
         cwd = self.dumps_dir

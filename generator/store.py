@@ -43,8 +43,12 @@ def read_text(path: Path) -> str | None:
         return None
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write via a temporary file in the same folder and `os.replace`, so a reader never sees half a file."""
+def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
+    """Write via a temporary file in the same folder and `os.replace`, so a reader never sees half a file.
+
+    `durable` also syncs the bytes to disk first: for data that exists nowhere else (a stored dump, the manifest);
+    generated files can always be made again, and syncing 50,000 pages would cost more than building them.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -52,8 +56,9 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -115,12 +120,42 @@ def read_tree(root: Path, pattern: str) -> dict[str, str]:
     return out
 
 
-def sync_dir(source: Path, target: Path) -> tuple[list[str], list[str]]:
-    """Make `target` a copy of `source`, writing only files whose bytes differ and removing the rest."""
+def sync_dir(source: Path, target: Path, keep=None) -> tuple[list[str], list[str]]:
+    """Make `target` a copy of `source`, writing only files whose bytes differ and removing the rest, except the
+    files `keep(relative path)` says another step owns."""
     source, target = Path(source), Path(target)
-    files = {p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*")) if p.is_file()}
-    target.mkdir(parents=True, exist_ok=True)
-    return sync_tree(target, files, [p.name for p in sorted(target.iterdir())] + [name for name in files if "/" not in name])
+    written = copy_changed(source, target) if source.is_dir() else []
+    wanted = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()} if source.is_dir() else set()
+    removed = []
+    if target.is_dir():
+        for path in sorted(target.rglob("*")):
+            rel = path.relative_to(target).as_posix()
+            if path.is_file() and rel not in wanted and not (keep and keep(rel)):
+                path.unlink()
+                removed.append(rel)
+        _remove_empty_dirs(target)
+    return written, removed
+
+
+def remove_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[str]:
+    """Remove files under `root` matching `patterns` that are not in `wanted` (relative paths)."""
+    removed = []
+    for pattern in patterns:
+        for path in sorted(Path(root).glob(pattern)):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in wanted:
+                path.unlink()
+                removed.append(rel)
+    _remove_empty_dirs(Path(root))
+    return removed
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    if not root.is_dir():
+        return
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def remove_tree(path: Path) -> None:

@@ -40,7 +40,8 @@ _CONTROL_SPACE_RE = re.compile(r"\\ ")
 _QUOTES_RE = re.compile(r"``(.+?)''", re.S)
 _LATEX_NBSP_RE = re.compile(r"(?<=[\w.,)\]])~(?=[\w(\[\\])")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Controls, lone surrogates (from JSON escapes) and noncharacters: none of them is text, and XML and YAML refuse them.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _SPACE_RE = re.compile(r"\s+")
 
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'`]+", re.I)
