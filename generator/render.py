@@ -221,18 +221,20 @@ def render_paper_html(view: PaperView) -> str:
     parts.append(f"<p>{linkify_html(paper.abstract)}</p>\n" if paper.abstract else "<p><em>No abstract in the digest.</em></p>\n")
     if paper.truncated:
         parts.append(f'<div class="admonition note">\n<p class="admonition-title">Abstract cut short</p>\n<p>{_cut_short_html(paper)}</p>\n</div>\n')
-    parts.append('<h2 id="links">Links</h2>\n<ul>\n')
+    # Search indexes the paper itself; the lists below name other papers and would drown it.
+    parts.append('<div data-pagefind-ignore="all">\n<h2 id="links">Links</h2>\n<ul>\n')
     parts.extend(f"<li>{_link_html(label, url, e)}</li>\n" for label, url in view.links)
     parts.append('</ul>\n<h2 id="digests">Digests</h2>\n<ul>\n')
     parts.extend(f'<li><a href="../../digests/{d.id}/">{day_label(d.day)} · {e(d.source)}</a></li>\n' for d in view.digests)
     parts.append('</ul>\n<h2 id="related-papers">Related papers</h2>\n')
-    if not view.related:
-        parts.append("<p>No close neighbours in the catalog yet.</p>\n")
-    else:
+    if view.related:
         parts.append("<ol>\n")
         for other, item in view.related:
             parts.append(f'<li><a href="../{other.id}/">{e(other.title)}</a> <span class="pd-score">{_why(item, e)}</span></li>\n')
         parts.append("</ol>\n")
+    else:
+        parts.append("<p>No close neighbours in the catalog yet.</p>\n")
+    parts.append("</div>\n")
     return "".join(parts)
 
 
@@ -295,7 +297,7 @@ def render_topic_html(topic: Topic, papers: Sequence[Paper]) -> str:
     if not papers:
         parts.append("<p>No papers in this topic yet.</p>\n")
     else:
-        parts.append("<ul>\n")
+        parts.append('<ul data-pagefind-ignore="all">\n')
         parts.extend(
             f'<li><a href="../../papers/{p.id}/">{e(p.title)}</a> <span class="pd-date">{day_label(p.first_seen)}</span>'
             f'<br><span class="pd-snippet">{e(snippet(p.abstract))}</span></li>\n'
@@ -355,7 +357,7 @@ def render_digest_html(digest: Digest, papers: Mapping[str, Paper], data: SiteDa
     parts = [f'<p class="pd-meta">{" · ".join(e(m) for m in digest_meta(digest))}</p>\n']
     if digest.url.startswith(("http://", "https://")):
         parts.append(f'<p class="pd-meta">Captured from <a href="{attr(digest.url)}" rel="nofollow">{e(digest.url)}</a></p>\n')
-    parts.append("<ol>\n")
+    parts.append('<ol data-pagefind-ignore="all">\n')
     for paper_id in digest.paper_ids:
         paper = papers[paper_id]
         repeat = ' <span class="pd-repeat">seen before</span>' if paper_id in digest.repeats else ""

@@ -58,7 +58,8 @@ def fold_space(text: str) -> str:
 
 
 def _strip_invisible(text: str) -> str:
-    text = _INVISIBLE_RE.sub("", text)
+    if not text.isascii():  # the invisible characters are all outside ASCII
+        text = _INVISIBLE_RE.sub("", text)
     return _CONTROL_RE.sub(" ", text)
 
 
@@ -104,7 +105,8 @@ def _protect_urls(text: str, transform) -> str:
 
 def clean_text(text: str) -> str:
     """Whitespace folded, invisible and control characters dropped, LaTeX leftovers made readable."""
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     text = _strip_invisible(text)
     text = delatex(text)
     return fold_space(text)
@@ -112,8 +114,10 @@ def clean_text(text: str) -> str:
 
 def normalize_title(title: str) -> str:
     """The key under which two titles count as the same paper: case, accents, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = title
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold()
     text = re.sub(r"[\W_]+", " ", text)
     return fold_space(text)
@@ -138,7 +142,9 @@ def is_code_url(url: str) -> bool:
 
 def find_urls(text: str) -> list[UrlSpan]:
     """URLs in running text, without the sentence punctuation and LaTeX braces glued to their end."""
-    spans = []
+    spans: list[UrlSpan] = []
+    if "://" not in text and "www." not in text.lower():
+        return spans
     for m in URL_RE.finditer(text):
         raw = m.group(0)
         raw = re.split(r"[{}\\]", raw, maxsplit=1)[0]
