@@ -29,7 +29,7 @@ from .models import Catalog, Dump, Paper, Problem
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, read_shell,
                         rewrite_sitemap, write_pages)
 from .related import RelatedIndex
-from .render import SiteData, render_site, shell_page_paths, shell_pages
+from .render import SiteData, render_site, search_documents, shell_page_paths, shell_pages
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
@@ -305,8 +305,11 @@ def run_mkdocs(options: BuildOptions, site_url: str, site_data: SiteData, change
             written += write_pages(site_dir, shell, shell_pages(site_data), write=store.write_if_changed)
             removed += store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], fast_paths)
             store.remove_tree(staging)
-            index_for_search(site_dir, staging)
-            found_written, found_removed = store.sync_dir(staging, site_dir / "pagefind")
+            corpus = staging / "corpus"
+            for rel, text in search_documents(site_data):
+                store.write_plain(corpus / rel, text)
+            index_for_search(corpus, staging / "pagefind")
+            found_written, found_removed = store.sync_dir(staging / "pagefind", site_dir / "pagefind")
             return written + [f"pagefind/{rel}" for rel in found_written], removed + [f"pagefind/{rel}" for rel in found_removed]
         written = store.copy_changed(staging, site_dir)
         pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
@@ -344,10 +347,10 @@ def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) ->
                 os.environ[key] = value
 
 
-def index_for_search(site: Path, output: Path) -> None:
-    """Pagefind's sharded index of `site`, written to `output`: a query downloads a few small chunks, not one index of
-    the whole archive."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(output), "--quiet"]
+def index_for_search(corpus: Path, output: Path) -> None:
+    """Pagefind's sharded index of the search documents in `corpus`, written to `output`: a query downloads a few small
+    chunks, not one index of the whole archive."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(corpus), "--output-path", str(output), "--quiet"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()

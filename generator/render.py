@@ -500,3 +500,20 @@ def shell_page_paths(data: SiteData):
         yield ShellPage(f"digests/{digest.id}/", "", "", "", "", "")
     for paper in data.catalog.papers:
         yield ShellPage(f"papers/{paper.id}/", "", "", "", "", "")
+
+
+def search_documents(data: SiteData):
+    """(site path, HTML) of a small page per paper and topic for the search indexer: the text worth finding (title,
+    authors, abstract; a topic's name and description) without the theme's markup, which would cost the indexer more
+    than the text itself. Result links point at the real pages, which share these paths."""
+    e = html.escape
+    for topic in data.topics:
+        yield f"tags/{topic.slug}/index.html", _search_page(e(topic.name), f"<p>{e(topic.description)}</p>")
+    for paper in data.catalog.papers:
+        authors = f"<p>{e(', '.join(paper.authors))}</p>" if paper.authors else ""
+        yield f"papers/{paper.id}/index.html", _search_page(e(paper.title), f"{authors}<p>{e(paper.abstract)}</p>")
+
+
+def _search_page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><main data-pagefind-body><h1>{title}</h1>{body}</main></body></html>\n")
