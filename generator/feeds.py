@@ -37,6 +37,7 @@ Rules:
 
 from __future__ import annotations
 
+import email.utils
 import html
 import re
 from collections.abc import Mapping, Sequence
@@ -343,8 +344,8 @@ def render_feeds(
 # --------------------------------------------------------------------------- shrink guard
 
 
-def _item_keys(text) -> set[str] | None:
-    """Guids (else links, else the item's XML) of an RSS document; None when it is not one."""
+def _items(text) -> dict[str, datetime | None] | None:
+    """Item key (guid, else link, else the item's XML) -> its pubDate, of an RSS document; None when it is not one."""
     if text is None:
         return None
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
@@ -354,12 +355,26 @@ def _item_keys(text) -> set[str] | None:
         return None
     if root is None or root.tag != "rss":
         return None
-    keys = set()
+    items: dict[str, datetime | None] = {}
     for item in root.iter("item"):
         guid = (item.findtext("guid") or "").strip()
         link = (item.findtext("link") or "").strip()
-        keys.add(guid or link or etree.tostring(item, encoding="unicode"))
-    return keys
+        items[guid or link or etree.tostring(item, encoding="unicode")] = _pub_date(item.findtext("pubDate"))
+    return items
+
+
+def _pub_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _rank(when: datetime | None) -> float:
+    """Undated items sort after (older than) every dated one."""
+    return when.timestamp() if when is not None else float("-inf")
 
 
 def check_shrink(
@@ -367,9 +382,12 @@ def check_shrink(
 ) -> list[str]:
     """One message per RSS feed (``*.xml``) that would lose more than `max_loss` of its items.
 
-    A previous feed that cannot be parsed (or has no items) is ignored; a feed missing from
-    `current` (or unparseable there) loses everything. Items are matched by guid. Messages are
-    sorted by path; the caller decides whether to stop the build.
+    An item counts as lost when it is gone for no good reason: newer items pushing the oldest out of a feed that is
+    as long as before is the feed working, not a loss (a digest of 30 papers renews most of a 50-item feed). So an
+    item missing from the new feed is lost if the feed got shorter, or if the item is newer than the oldest item
+    the new feed still carries. A previous feed that cannot be parsed (or has no items) is ignored; a feed missing
+    from `current` (or unparseable there) loses everything. Items are matched by guid. Messages are sorted by path;
+    the caller decides whether to stop the build.
     """
     if not 0 <= max_loss <= 1:
         raise FeedError(f"max_loss must be between 0 and 1, got {max_loss!r}")
@@ -377,11 +395,13 @@ def check_shrink(
     for path in sorted(previous):
         if not path.endswith(".xml"):
             continue
-        before = _item_keys(previous[path])
+        before = _items(previous[path])
         if not before:
             continue
-        after = _item_keys(current.get(path)) or set()
-        lost = len(before - after)
+        after = _items(current.get(path)) or {}
+        shorter = len(after) < len(before)
+        oldest_kept = min((_rank(when) for when in after.values()), default=float("inf"))
+        lost = sum(1 for key, when in before.items() if key not in after and (shorter or _rank(when) > oldest_kept))
         if lost > max_loss * len(before):
             messages.append(
                 f"{path} would lose {lost} of {len(before)} items ({lost * 100 // len(before)}%); "

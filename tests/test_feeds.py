@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
 import feedparser
@@ -625,9 +625,13 @@ def test_topic_without_description_gets_one():
 # --------------------------------------------------------------------------- shrink guard
 
 
-def fake_rss(n, start=0):
+def fake_rss(n, start=0, dated=False, prefix="p"):
+    """Items p<start>..; with `dated`, item i is dated day i of 2025 (higher numbers newer)."""
+    def date(i):
+        return f"<pubDate>{format_datetime(datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=i))}</pubDate>" if dated else ""
+
     items = "".join(
-        f'<item><title>t{i}</title><guid isPermaLink="false">urn:paper-digest:paper:p{i}</guid></item>'
+        f'<item><title>t{i}</title><guid isPermaLink="false">urn:paper-digest:paper:{prefix}{i}</guid>{date(i)}</item>'
         for i in range(start, start + n)
     )
     return f"<?xml version='1.0' encoding='UTF-8'?><rss version=\"2.0\"><channel>{items}</channel></rss>"
@@ -639,9 +643,15 @@ def test_shrink_fires_on_big_loss():
 
 
 def test_shrink_counts_replaced_items_as_lost():
-    # Same count, but 30 of 50 old guids are gone: more than half lost.
-    msgs = check_shrink({"feeds/a.xml": fake_rss(50)}, {"feeds/a.xml": fake_rss(50, start=30)})
+    # Same count, but 30 of 50 old guids are gone while older items stay: more than half lost.
+    now = fake_rss(20, dated=True).replace("</channel></rss>", "") + fake_rss(30, dated=True, prefix="other").split("<channel>", 1)[1]
+    msgs = check_shrink({"feeds/a.xml": fake_rss(50, dated=True)}, {"feeds/a.xml": now})
     assert msgs == ["feeds/a.xml would lose 30 of 50 items (60%); pass --allow-shrink to publish anyway"]
+
+
+def test_newer_items_pushing_the_oldest_out_are_not_a_loss():
+    # A digest of 30 new papers renews most of a 50-item feed: the feed works, nothing is lost.
+    assert check_shrink({"feeds/a.xml": fake_rss(50, dated=True)}, {"feeds/a.xml": fake_rss(50, start=30, dated=True)}) == []
 
 
 @pytest.mark.parametrize("now", [fake_rss(50), fake_rss(60), fake_rss(25), fake_rss(40, start=10), fake_rss(50, start=25)])

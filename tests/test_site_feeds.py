@@ -110,3 +110,17 @@ def test_feed_limit_is_configurable(tmp_path):
     assert run_generator(project, "build", "--site-url", SITE_URL, "--no-mkdocs", "--feed-limit", "7").returncode == 0
     parsed = feedparser.parse((project / "site_src" / "feeds" / "all.xml").read_bytes())
     assert len(parsed.entries) == 7
+
+
+def test_a_big_new_digest_pushing_old_items_out_is_not_a_shrink(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert build_site(project, "--no-mkdocs").returncode == 0
+    shutil.copytree(project / "site_src" / "feeds", project / "site" / "feeds")
+    lines = ["Mar 20, 2025"]
+    for i in range(40):
+        lines += [f"A Fresh Speech Recognition Paper Number {i}", f"Speech recognition and text-to-speech study number {i}."]
+    (project / "dumps" / "006_big.txt").write_text("\n\n".join(lines) + "\n")
+    result = build_site(project, "--no-mkdocs")
+    assert result.returncode == 0, result.stderr
+    everything = feedparser.parse((project / "site_src" / "feeds" / "all.xml").read_bytes())
+    assert sum("Fresh Speech Recognition" in e.title for e in everything.entries) == 40
