@@ -305,9 +305,10 @@ def run_mkdocs(options: BuildOptions, site_url: str, site_data: SiteData, change
             written += write_pages(site_dir, shell, shell_pages(site_data), write=store.write_if_changed)
             removed += store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], fast_paths)
             store.remove_tree(staging)
-            corpus = staging / "corpus"
-            for rel, text in search_documents(site_data):
-                store.write_plain(corpus / rel, text)
+            # The search corpus is kept between builds (beside the site): only changed documents are rewritten.
+            corpus = site_dir.resolve().parent / f".{site_dir.resolve().name}.search-corpus"
+            documents = dict(search_documents(site_data))
+            store.sync_tree(corpus, documents, ("papers", "tags"))
             index_for_search(corpus, staging / "pagefind")
             found_written, found_removed = store.sync_dir(staging / "pagefind", site_dir / "pagefind")
             return written + [f"pagefind/{rel}" for rel in found_written], removed + [f"pagefind/{rel}" for rel in found_removed]
