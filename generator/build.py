@@ -243,9 +243,25 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
         info["detail"] = f"{len(written)} written, {len(removed)} removed"
 
     if options.run_mkdocs:
-        with reporter.stage("mkdocs") as info:
-            site_written, site_removed = run_mkdocs(options, site_url, site_data, change)
-            info["detail"] = f"{options.site_dir}: {len(site_written)} files written, {len(site_removed)} removed"
+        site_dir = options.site_dir
+        staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
+        try:
+            with reporter.stage("mkdocs") as info:
+                shell, theme_written, theme_removed = render_theme_pages(options, staging, site_url, site_data, full=change is None)
+                info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
+            with reporter.stage("pages") as info:
+                if change is None:
+                    pages_written, pages_removed = write_fast_pages(site_dir, shell, site_data)
+                else:
+                    pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
+                    pages_written, pages_removed = write_pages(site_dir, shell, pages, write=store.write_if_changed), []
+                info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
+            if change is None:  # an incremental build leaves search to the next full build
+                with reporter.stage("search") as info:
+                    search_written, search_removed = refresh_search(site_dir, staging, site_data)
+                    info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
+        finally:
+            store.remove_tree(staging)
 
     state = SiteState(inputs, dump_cache, site_data, related_index)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
@@ -282,42 +298,40 @@ def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> 
     )
 
 
-def run_mkdocs(options: BuildOptions, site_url: str, site_data: SiteData, change: _Change | None) -> tuple[list[str], list[str]]:
-    """A strict MkDocs build with the clock pinned to the newest digest, so the same input gives the same bytes.
-
-    MkDocs renders the theme's pages and the shell into a staging folder; a failed MkDocs build leaves the previous
-    site served. Its output is synced into the site folder, then the fast pages are written straight there from the
-    shell; every write is atomic and skipped when the bytes are already there, so a no-op build touches nothing. A full
-    build also removes pages that went away and refreshes the search index; an incremental one writes only the pages
-    the new dumps touch (search catches up at the next full build).
-    """
+def render_theme_pages(options: BuildOptions, staging: Path, site_url: str, site_data: SiteData, full: bool):
+    """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
+    pinned to the newest digest so the same input gives the same bytes. It renders into `staging`, so a failed build
+    leaves the previous site served; its output then goes into the site folder, each file written only if its bytes
+    changed (a full build also removes what MkDocs no longer makes). Returns the shell and what was written/removed."""
     site_dir = options.site_dir
     epoch = source_date_epoch(site_data.catalog)
     lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
-    staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
-    try:
-        _mkdocs_into(options.config, staging, site_url, epoch)
-        shell = read_shell(staging)
-        fast_paths = {page.path + "index.html" for page in shell_page_paths(site_data)}
-        rewrite_sitemap(staging, site_url, fast_paths, lastmod, epoch)
-        if change is None:
-            written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith("pagefind/"))
-            written += write_pages(site_dir, shell, shell_pages(site_data), write=store.write_if_changed)
-            removed += store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], fast_paths)
-            store.remove_tree(staging)
-            # The search corpus is kept between builds (beside the site): only changed documents are rewritten.
-            corpus = site_dir.resolve().parent / f".{site_dir.resolve().name}.search-corpus"
-            documents = dict(search_documents(site_data))
-            store.sync_tree(corpus, documents, ("papers", "tags"))
-            index_for_search(corpus, staging / "pagefind")
-            found_written, found_removed = store.sync_dir(staging / "pagefind", site_dir / "pagefind")
-            return written + [f"pagefind/{rel}" for rel in found_written], removed + [f"pagefind/{rel}" for rel in found_removed]
-        written = store.copy_changed(staging, site_dir)
-        pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
-        written += write_pages(site_dir, shell, pages, write=store.write_if_changed)
-        return written, []
-    finally:
-        store.remove_tree(staging)
+    _mkdocs_into(options.config, staging, site_url, epoch)
+    shell = read_shell(staging)
+    rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
+    if full:
+        written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith("pagefind/"))
+    else:
+        written, removed = store.copy_changed(staging, site_dir), []
+    store.remove_tree(staging)
+    return shell, written, removed
+
+
+def write_fast_pages(site_dir: Path, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
+    """Every paper, topic and digest page from the shell, written if changed; pages that went away are removed."""
+    written = write_pages(site_dir, shell, shell_pages(site_data), write=store.write_if_changed)
+    wanted = {page.path + "index.html" for page in shell_page_paths(site_data)}
+    removed = store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
+    return written, removed
+
+
+def refresh_search(site_dir: Path, staging: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
+    """Pagefind's index of the search documents, synced into site/pagefind. The documents are kept between builds
+    beside the site, so only changed ones are rewritten."""
+    corpus = site_dir.resolve().parent / f".{site_dir.resolve().name}.search-corpus"
+    store.sync_tree(corpus, dict(search_documents(site_data)), ("papers", "tags"))
+    index_for_search(corpus, staging / "pagefind")
+    return store.sync_dir(staging / "pagefind", site_dir / "pagefind")
 
 
 def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) -> None:
