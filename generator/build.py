@@ -158,12 +158,10 @@ class SiteState:
 def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
     """A change to anything but the dumps (config, taxonomy, overrides, hand-written pages) needs a full build."""
     digest = hashlib.sha256()
-    roots = [options.config, options.topics, options.config.parent / "overrides", docs_dir]
-    for root in roots:
-        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for path in paths:
-            rel = path.relative_to(docs_dir).parts[0] if root == docs_dir else ""
-            if path.is_file() and rel not in GENERATED:
+    hand_written = [p for p in sorted(docs_dir.iterdir()) if p.name not in GENERATED] if docs_dir.is_dir() else []
+    for root in [options.config, options.topics, options.config.parent / "overrides", *hand_written]:
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
                 digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

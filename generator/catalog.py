@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -142,13 +143,18 @@ def _union(lists) -> tuple[str, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _slug(key: str) -> str:
+    """Cached: the preview server rebuilds the catalog of the same titles again and again."""
+    return slugify(key, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "paper"
+
+
 def _assign_ids(merged: list[tuple[Paper, str]]) -> list[str]:
     """A slug of the normalised title; on a collision the paper seen first keeps the bare slug (it was published
     first), the others get a suffix from their title's hash, so no published id moves when papers are added."""
     slugs = []
-    for paper, key in merged:
-        slug = slugify(key, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "paper"
-        slugs.append(slug)
+    for _, key in merged:
+        slugs.append(_slug(key))
     by_slug: dict[str, list[int]] = {}
     for index, slug in enumerate(slugs):
         by_slug.setdefault(slug, []).append(index)

@@ -22,6 +22,8 @@ from .models import Problem
 from .readers.base import day_from_url, iso_day
 
 KEYS = ("captured", "day", "url", "query", "topic", "note")
+# libyaml's loader when PyYAML has it: a manifest of an archive lists thousands of dumps.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class ManifestEntry:
 def parse_manifest(text: str, source: str = "manifest.yml") -> tuple[dict[str, ManifestEntry], list[Problem]]:
     """Entries by dump file name; a malformed manifest is reported, never fatal (dumps still read without it)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as error:
         line = getattr(getattr(error, "problem_mark", None), "line", -1) + 1
         return {}, [Problem(source, f"not valid YAML: {getattr(error, 'problem', error)}", line)]

@@ -6,6 +6,7 @@ JSON happens where the text lands (render and feeds), never here.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ def clean_text(text: str) -> str:
     return fold_space(text)
 
 
+@functools.lru_cache(maxsize=200_000)
 def normalize_title(title: str) -> str:
     """The key under which two titles count as the same paper: case, accents, punctuation and spacing ignored."""
     text = title
