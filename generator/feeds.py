@@ -142,6 +142,11 @@ def _sorted(items: list[_Item]) -> list[_Item]:
     return sorted(items, key=lambda i: i.when or _BEFORE_ALL, reverse=True)
 
 
+def _newest_first(day: str) -> str:
+    """A key that sorts ISO days newest first."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in day)
+
+
 def _paper_url(site_url: str, paper_id: str) -> str:
     return f"{site_url}papers/{quote(_clean(paper_id), safe='')}/"
 
@@ -288,15 +293,25 @@ def render_feeds(
         names[topic.slug] = _one_line(topic.name) or topic.slug
 
     papers = catalog.by_id()
-    members: dict[str, list[_Item]] = {slug: [] for slug in names}
-    everything: list[_Item] = []
-    for paper in catalog.papers:
-        slugs = set(tags.get(paper.id, ()))
-        cats = tuple((slug, names[slug]) for slug in names if slug in slugs)  # topic order
-        item = _paper_item(paper, site_url, cats)
-        everything.append(item)
-        for slug, _ in cats:
-            members[slug].append(item)
+    # Only the newest `limit` papers of each feed become items: order the papers once (the order `_sorted` gives
+    # paper items: newest day first, undated last, then id) and keep the first `limit` of each topic.
+    ordered = sorted(catalog.papers, key=lambda p: (p.first_seen == "", _newest_first(p.first_seen), p.id))
+    chosen: dict[str, list[Paper]] = {slug: [] for slug in names}
+    for paper in ordered:
+        for slug in tags.get(paper.id, ()):
+            if slug in chosen and len(chosen[slug]) < limit:
+                chosen[slug].append(paper)
+    built: dict[str, _Item] = {}
+
+    def item(paper: Paper) -> _Item:
+        if paper.id not in built:
+            slugs = set(tags.get(paper.id, ()))
+            cats = tuple((slug, names[slug]) for slug in names if slug in slugs)  # topic order
+            built[paper.id] = _paper_item(paper, site_url, cats)
+        return built[paper.id]
+
+    members = {slug: [item(p) for p in chosen[slug]] for slug in names}
+    everything = [item(p) for p in ordered[:limit]]
     for digest in catalog.digests:
         when = _day(digest.day, f"digest {digest.id!r} day")
         if when is not None:

@@ -9,6 +9,7 @@ in front matter `title`/`description` (which the theme prints as HTML), and `<`,
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -39,6 +40,11 @@ class SiteData:
 
     def papers_by_id(self) -> dict[str, Paper]:
         return {p.id: p for p in self.catalog.papers}
+
+    @functools.cached_property
+    def members(self) -> dict[str, list[Paper]]:
+        """Each topic's papers, newest first (computed once: every listing of an archive needs it)."""
+        return topic_members(self)
 
 
 # ---- escaping ----------------------------------------------------------------------------------
@@ -74,8 +80,12 @@ def front_matter(**fields: str) -> str:
 
 
 def json_text(data: object) -> str:
-    """Deterministic JSON that is also safe to inline in HTML: `<`, `>`, `&` as `\\u` escapes."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    """Deterministic JSON that is also safe to inline in HTML: `<`, `>`, `&` as `\\u` escapes. A list is written one
+    item a line (diffs stay readable, and the C encoder does the work: `indent` would fall back to pure Python)."""
+    if isinstance(data, list):
+        text = "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in data) + "\n]"
+    else:
+        text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
@@ -427,7 +437,7 @@ def render_site(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     digests = {d.id: d for d in data.catalog.digests}
-    members = topic_members(data)
+    members = data.members
     counts = {slug: len(items) for slug, items in members.items()}
 
     files: dict[str, str] = {
@@ -475,7 +485,7 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     digests = {d.id: d for d in data.catalog.digests}
-    members = topic_members(data)
+    members = data.members
     for topic in data.topics:
         if topic_slugs is None or topic.slug in topic_slugs:
             yield ShellPage(f"tags/{topic.slug}/", topic.name, topic.description, f"feeds/{topic.slug}",
