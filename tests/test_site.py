@@ -227,3 +227,15 @@ def test_a_no_op_rebuild_rewrites_no_file(tmp_path):
     assert again.returncode == 0
     assert snapshot() == before
     assert "0 written" in again.stderr and "0 files written" in again.stderr
+
+
+def test_in_page_anchors_resolve_on_every_page(bundled_site):
+    """The theme's "skip to content" link and any other #fragment must name an id on the same page."""
+    site = bundled_site / "site"
+    missing = []
+    for page in [*site.glob("papers/*/index.html")][:50] + [*site.glob("tags/*/index.html")] + [site / "index.html"]:
+        text = page.read_text()
+        for anchor in set(re.findall(r'href="#([^"]+)"', text)):
+            if f'id="{anchor}"' not in text:
+                missing.append(f"{page.relative_to(site)}#{anchor}")
+    assert not missing, missing[:10]
