@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import fnmatch
 import functools
-import hashlib
 import http.server
 import ipaddress
 import json
@@ -30,7 +29,6 @@ import yaml
 
 from . import store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
-from .catalog import build_catalog
 from .ingest import read_dumps
 from .readers import read_dump
 from .textclean import normalize_title

@@ -7,7 +7,6 @@ import html
 import json
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path

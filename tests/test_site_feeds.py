@@ -45,7 +45,7 @@ def test_opml_names_every_topic_feed_and_pages_autodiscover_them(bundled_site):
     for slug in topic_slugs():
         assert f"{SITE_URL}feeds/{slug}.xml" in urls
         page = (site / "tags" / slug / "index.html").read_text()
-        assert f'<link rel="alternate" type="application/rss+xml"' in page
+        assert '<link rel="alternate" type="application/rss+xml"' in page
         assert f'href="../../feeds/{slug}.xml"' in page
     home = (site / "index.html").read_text()
     assert '<link rel="alternate" type="application/rss+xml" title="Paper Digest: all papers" href="feeds/all.xml">' in home
