@@ -73,12 +73,12 @@ def build_catalog(dumps: Sequence[Dump]) -> tuple[Catalog, list[Problem]]:
         )
         earlier.update(page_ids)
 
-    digests.sort(key=lambda d: (d.day == "", _negate_day(d.day), d.id))
+    digests.sort(key=lambda d: (d.day == "", newest_first(d.day), d.id))
     catalog = Catalog(papers=tuple(sorted(papers_by_group, key=lambda p: p.id)), digests=tuple(digests), dumps=tuple(dumps))
     return catalog, problems
 
 
-def _negate_day(day: str) -> str:
+def newest_first(day: str) -> str:
     """A key that sorts ISO days newest first."""
     return "".join(chr(255 - ord(ch)) for ch in day)
 

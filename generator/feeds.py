@@ -47,6 +47,7 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from generator.catalog import newest_first
 from generator.models import Catalog, Digest, Paper, Topic
 
 __all__ = ["FeedError", "render_feeds", "check_shrink", "paper_guid", "digest_guid"]
@@ -140,11 +141,6 @@ def _sorted(items: list[_Item]) -> list[_Item]:
     items = sorted(items, key=lambda i: (i.rank, i.key))
     # Stable: newest day first, undated (None) last, ties keep (rank, id) order.
     return sorted(items, key=lambda i: i.when or _BEFORE_ALL, reverse=True)
-
-
-def _newest_first(day: str) -> str:
-    """A key that sorts ISO days newest first."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in day)
 
 
 def _paper_url(site_url: str, paper_id: str) -> str:
@@ -295,7 +291,7 @@ def render_feeds(
     papers = catalog.by_id()
     # Only the newest `limit` papers of each feed become items: order the papers once (the order `_sorted` gives
     # paper items: newest day first, undated last, then id) and keep the first `limit` of each topic.
-    ordered = sorted(catalog.papers, key=lambda p: (p.first_seen == "", _newest_first(p.first_seen), p.id))
+    ordered = sorted(catalog.papers, key=lambda p: (p.first_seen == "", newest_first(p.first_seen), p.id))
     chosen: dict[str, list[Paper]] = {slug: [] for slug in names}
     for paper in ordered:
         for slug in tags.get(paper.id, ()):

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
+from .catalog import newest_first
 from .models import Catalog, Digest, Paper, Related, Topic
 from .textclean import find_urls, is_code_url
 
@@ -89,17 +90,18 @@ def json_text(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
-def linkify(text: str) -> str:
-    """Markdown of running text with its URLs as links; code hosts shown as code."""
+def linkify(text: str, escape=md) -> str:
+    """Running text with its URLs as HTML links (code hosts shown as code); the rest escaped with `escape`
+    (Markdown by default, `html.escape` for the fast HTML path)."""
     out, last = [], 0
     for span in find_urls(text):
-        out.append(md(text[last : span.start]))
-        label = md(text[span.start : span.end])
+        out.append(escape(text[last : span.start]))
+        label = escape(text[span.start : span.end])
         if span.is_code:
             label = f"<code>{label}</code>"
         out.append(f'<a href="{attr(span.url)}" rel="nofollow">{label}</a>')
         last = span.end
-    out.append(md(text[last:]))
+    out.append(escape(text[last:]))
     return "".join(out)
 
 
@@ -119,11 +121,7 @@ def day_label(day: str) -> str:
 
 def paper_sort_key(paper: Paper) -> tuple:
     """Newest first, undated last, then by id."""
-    return (paper.first_seen == "", _negated(paper.first_seen), paper.id)
-
-
-def _negated(day: str) -> str:
-    return "".join(chr(255 - ord(ch)) for ch in day)
+    return (paper.first_seen == "", newest_first(paper.first_seen), paper.id)
 
 
 def external_links(paper: Paper) -> list[tuple[str, str]]:
@@ -267,17 +265,7 @@ def _cut_short_html(paper: Paper) -> str:
 
 
 def linkify_html(text: str) -> str:
-    """HTML of running text with its URLs as links; code hosts shown as code."""
-    out, last = [], 0
-    for span in find_urls(text):
-        out.append(html.escape(text[last : span.start], quote=False))
-        label = html.escape(text[span.start : span.end], quote=False)
-        if span.is_code:
-            label = f"<code>{label}</code>"
-        out.append(f'<a href="{attr(span.url)}" rel="nofollow">{label}</a>')
-        last = span.end
-    out.append(html.escape(text[last:], quote=False))
-    return "".join(out)
+    return linkify(text, escape=lambda part: html.escape(part, quote=False))
 
 
 def render_topic(topic: Topic, papers: Sequence[Paper], data: SiteData, topics: Mapping[str, Topic]) -> str:
