@@ -29,11 +29,13 @@ from .models import Catalog, Dump, Paper, Problem
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, read_shell,
                         rewrite_sitemap, write_pages)
 from .related import RelatedIndex
-from .render import SiteData, render_site, search_documents, shell_page_paths, shell_pages
+from .render import SiteData, render_site, shell_page_paths, shell_pages
+from .search import build_index as build_search_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
 GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds", "_shell")
+SEARCH_FOLDER = "search-index"  # written into the site after MkDocs, like the fast pages
 
 
 class BuildError(Exception):
@@ -256,7 +258,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
                 info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
             if change is None:  # an incremental build leaves search to the next full build
                 with reporter.stage("search") as info:
-                    search_written, search_removed = refresh_search(site_dir, staging, site_data)
+                    search_written, search_removed = refresh_search(site_dir, site_data)
                     info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
         finally:
             store.remove_tree(staging)
@@ -308,7 +310,7 @@ def render_theme_pages(options: BuildOptions, staging: Path, site_url: str, site
     shell = read_shell(staging)
     rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
     if full:
-        written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith("pagefind/"))
+        written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith(f"{SEARCH_FOLDER}/"))
     else:
         written, removed = store.copy_changed(staging, site_dir), []
     store.remove_tree(staging)
@@ -323,13 +325,10 @@ def write_fast_pages(site_dir: Path, shell: list[str], site_data: SiteData) -> t
     return written, removed
 
 
-def refresh_search(site_dir: Path, staging: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
-    """Pagefind's index of the search documents, synced into site/pagefind. The documents are kept between builds
-    beside the site, so only changed ones are rewritten."""
-    corpus = site_dir.resolve().parent / f".{site_dir.resolve().name}.search-corpus"
-    store.sync_tree(corpus, dict(search_documents(site_data)), ("papers", "tags"))
-    index_for_search(corpus, staging / "pagefind")
-    return store.sync_dir(staging / "pagefind", site_dir / "pagefind")
+def refresh_search(site_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
+    """The search index (generator/search.py) in site/search-index: changed files written, stale ones removed."""
+    files = {f"{SEARCH_FOLDER}/{name}": text for name, text in build_search_index(site_data.catalog.papers).items()}
+    return store.sync_tree(site_dir, files, (SEARCH_FOLDER,))
 
 
 def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) -> None:
@@ -358,16 +357,6 @@ def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) ->
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-def index_for_search(corpus: Path, output: Path) -> None:
-    """Pagefind's sharded index of the search documents in `corpus`, written to `output`: a query downloads a few small
-    chunks, not one index of the whole archive."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(corpus), "--output-path", str(output), "--quiet"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise BuildError(f"pagefind failed: {detail[-1] if detail else result.returncode}")
 
 
 class _MkDocsLogHandler(logging.Handler):

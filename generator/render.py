@@ -229,8 +229,7 @@ def render_paper_html(view: PaperView) -> str:
     parts.append(f"<p>{linkify_html(paper.abstract)}</p>\n" if paper.abstract else "<p><em>No abstract in the digest.</em></p>\n")
     if paper.truncated:
         parts.append(f'<div class="admonition note">\n<p class="admonition-title">Abstract cut short</p>\n<p>{_cut_short_html(paper)}</p>\n</div>\n')
-    # Search indexes the paper itself; the lists below name other papers and would drown it.
-    parts.append('<div data-pagefind-ignore="all">\n<h2 id="links">Links</h2>\n<ul>\n')
+    parts.append('<h2 id="links">Links</h2>\n<ul>\n')
     parts.extend(f"<li>{_link_html(label, url, e)}</li>\n" for label, url in view.links)
     parts.append('</ul>\n<h2 id="digests">Digests</h2>\n<ul>\n')
     parts.extend(f'<li><a href="../../digests/{d.id}/">{day_label(d.day)} · {e(d.source)}</a></li>\n' for d in view.digests)
@@ -242,7 +241,6 @@ def render_paper_html(view: PaperView) -> str:
         parts.append("</ol>\n")
     else:
         parts.append("<p>No close neighbours in the catalog yet.</p>\n")
-    parts.append("</div>\n")
     return "".join(parts)
 
 
@@ -295,7 +293,7 @@ def render_topic_html(topic: Topic, papers: Sequence[Paper]) -> str:
     if not papers:
         parts.append("<p>No papers in this topic yet.</p>\n")
     else:
-        parts.append('<ul data-pagefind-ignore="all">\n')
+        parts.append('<ul>\n')
         parts.extend(
             f'<li><a href="../../papers/{p.id}/">{e(p.title)}</a> <span class="pd-date">{day_label(p.first_seen)}</span>'
             f'<br><span class="pd-snippet">{e(snippet(p.abstract))}</span></li>\n'
@@ -355,7 +353,7 @@ def render_digest_html(digest: Digest, papers: Mapping[str, Paper], data: SiteDa
     parts = [f'<p class="pd-meta">{" · ".join(e(m) for m in digest_meta(digest))}</p>\n']
     if digest.url.startswith(("http://", "https://")):
         parts.append(f'<p class="pd-meta">Captured from <a href="{attr(digest.url)}" rel="nofollow">{e(digest.url)}</a></p>\n')
-    parts.append('<ol data-pagefind-ignore="all">\n')
+    parts.append('<ol>\n')
     for paper_id in digest.paper_ids:
         paper = papers[paper_id]
         repeat = ' <span class="pd-repeat">seen before</span>' if paper_id in digest.repeats else ""
@@ -498,20 +496,3 @@ def shell_page_paths(data: SiteData):
         yield ShellPage(f"digests/{digest.id}/", "", "", "", "", "")
     for paper in data.catalog.papers:
         yield ShellPage(f"papers/{paper.id}/", "", "", "", "", "")
-
-
-def search_documents(data: SiteData):
-    """(site path, HTML) of a small page per paper and topic for the search indexer: the text worth finding (title,
-    authors, abstract; a topic's name and description) without the theme's markup, which would cost the indexer more
-    than the text itself. Result links point at the real pages, which share these paths."""
-    e = html.escape
-    for topic in data.topics:
-        yield f"tags/{topic.slug}/index.html", _search_page(e(topic.name), f"<p>{e(topic.description)}</p>")
-    for paper in data.catalog.papers:
-        authors = f"<p>{e(', '.join(paper.authors))}</p>" if paper.authors else ""
-        yield f"papers/{paper.id}/index.html", _search_page(e(paper.title), f"{authors}<p>{e(paper.abstract)}</p>")
-
-
-def _search_page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
-            f"<body><main data-pagefind-body><h1>{title}</h1>{body}</main></body></html>\n")

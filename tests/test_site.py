@@ -63,7 +63,7 @@ def test_bundled_build_has_a_page_per_paper_topic_and_digest(bundled_site):
     for topic in topics:
         assert (site / "tags" / topic["slug"] / "index.html").is_file(), topic["slug"]
     assert len(list((site / "digests").glob("*/index.html"))) == 5
-    for name in ("index.html", "tags/index.html", "digests/index.html", "api/papers.json", "sitemap.xml", "search/index.html", "pagefind/pagefind.js"):
+    for name in ("index.html", "tags/index.html", "digests/index.html", "api/papers.json", "sitemap.xml", "search/index.html", "search-index/manifest.json", "assets/search.js"):
         assert (site / name).is_file(), name
 
 

@@ -1,0 +1,193 @@
+"""The site's search index: a sharded inverted index of every paper's title, authors, arXiv id and abstract, which
+the search page (`site_src/assets/search.js`) queries in the browser, downloading only the shards that hold the
+query's words and the result cards it shows.
+
+Why not Pagefind: its indexer is linear at about 1.3 ms and 115 KB of memory a paper on two cores (64 s and 5.7 GB
+at 50,000 papers, BENCHMARKS.md), more than the whole build may take. This index is built from the catalog in
+seconds and stays small: a query downloads the manifest, one shard per word and one card chunk per ten results.
+
+Files (paths relative to the index folder; every name but the manifest carries its content's hash, so a browser
+never mixes a new manifest with old shards and an unchanged file keeps its name):
+- `manifest.json`: format version, paper count, the first term of each term shard, the card chunks;
+- `terms/<hash>.json`: `{term: [doc delta, score, doc delta, score, ...]}` for a run of consecutive terms;
+- `cards/<hash>.json`: `[[id, title, day, authors, snippet], ...]` for a run of consecutive documents.
+
+Documents are numbered newest first, so ties rank the newer paper first. The query rules (tokens, stop words, the
+plural rule, prefix matching of the last word, all words required) are mirrored in `search.js`: change both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+import numpy
+from collections.abc import Iterable, Sequence
+
+from .catalog import newest_first
+from .models import Paper
+from .render import json_text as _json
+
+FORMAT = 1
+TOKEN_RE = re.compile(r"[^\W_]+")
+# Words nearly every abstract has: they would make the largest shards and never narrow a search.
+STOP_WORDS = frozenset(
+    "a an and are as at be been but by can for from has have in into is it its of on or our than that the their "
+    "these this those to via was we were which while with".split()
+)
+_BATCH = 2000  # papers tokenised at a time: bounds the memory the token lists take
+BM25_K1 = 1.2
+BM25_B = 0.75
+SCORE_SCALE = 100  # scores are stored as integers: hundredths
+SHARD_BYTES = 40_000  # a term shard closes once it is past this size (a single common term may make a larger one)
+CARD_CHUNK = 50  # result cards per file: one page of ten results touches at most ten small files
+SNIPPET_CHARS = 220
+CARD_AUTHORS = 3
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: `Ünïcode` and `unicode` are one word."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M")).lower()
+
+
+def stem(word: str) -> str:
+    """A plural rule, nothing more: `models` finds `model`, `studies` finds `study`."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """The indexed words of a text, in order (stop words and single letters left out)."""
+    return [term for term in map(_term, TOKEN_RE.findall(fold(text))) if term]
+
+
+def _term(token: str) -> str:
+    if token in STOP_WORDS or (len(token) == 1 and not token.isdigit()):
+        return ""
+    return stem(token)
+
+
+def document_order(papers: Iterable[Paper]) -> list[Paper]:
+    """Newest first (by first-seen day, undated last), then by id: document numbers follow this order."""
+    return sorted(papers, key=lambda p: (p.first_seen == "", newest_first(p.first_seen), p.id))
+
+
+def build_index(papers: Sequence[Paper]) -> dict[str, str]:
+    """Every file of the index, by path relative to the index folder."""
+    docs = document_order(papers)
+    files: dict[str, str] = {}
+    shard_names: list[list[str]] = []
+    for first_term, text in _term_shards(*_postings(docs)):
+        name = f"terms/{_content_name(text)}.json"
+        files[name] = text
+        shard_names.append([first_term, name])
+    card_names = []
+    for start in range(0, len(docs), CARD_CHUNK):
+        text = _json([_card(paper) for paper in docs[start:start + CARD_CHUNK]])
+        name = f"cards/{_content_name(text)}.json"
+        files[name] = text
+        card_names.append(name)
+    files["manifest.json"] = _json({
+        "version": FORMAT,
+        "papers": len(docs),
+        "cardChunk": CARD_CHUNK,
+        "shards": shard_names,
+        "cards": card_names,
+    })
+    return files
+
+
+def _postings(docs: Sequence[Paper]):
+    """(sorted terms, and for every posting in term then document order: its term's rank, document, score).
+
+    Vectorised: the text is tokenised in batches, each token mapped to its term once (a dictionary shared by all
+    batches), and the term frequencies, document lengths and BM25 weights computed with numpy, because a Python loop
+    per posting takes 20 s at 50,000 papers."""
+    token_terms: dict[str, int] = {}  # token -> term number, -1 for a word not indexed
+    term_numbers: dict[str, int] = {}
+    doc_parts, term_parts, weight_parts = [], [], []
+    for start in range(0, len(docs), _BATCH):
+        tokens: list[str] = []
+        field_docs, field_weights, field_lengths = [], [], []
+        for number, paper in enumerate(docs[start:start + _BATCH], start):
+            for text, weight in _weighted_fields(paper):
+                found = TOKEN_RE.findall(fold(text))
+                tokens += found
+                field_docs.append(number)
+                field_weights.append(weight)
+                field_lengths.append(len(found))
+        for token in dict.fromkeys(tokens):
+            if token not in token_terms:
+                term = _term(token)
+                token_terms[token] = term_numbers.setdefault(term, len(term_numbers)) if term else -1
+        term_parts.append(numpy.fromiter(map(token_terms.__getitem__, tokens), dtype=numpy.int64, count=len(tokens)))
+        doc_parts.append(numpy.repeat(numpy.asarray(field_docs, dtype=numpy.int64), field_lengths))
+        weight_parts.append(numpy.repeat(numpy.asarray(field_weights), field_lengths))
+    sorted_terms = sorted(term_numbers)
+    rank = numpy.empty(len(term_numbers) + 1, dtype=numpy.int64)
+    rank[[term_numbers[t] for t in sorted_terms]] = numpy.arange(len(sorted_terms))
+    term_of = numpy.concatenate(term_parts) if term_parts else numpy.zeros(0, dtype=numpy.int64)
+    indexed = term_of >= 0
+    doc_of = numpy.concatenate(doc_parts)[indexed] if doc_parts else term_of
+    weight_of = numpy.concatenate(weight_parts)[indexed] if weight_parts else term_of.astype(float)
+    total = max(len(docs), 1)
+    keys, which = numpy.unique(rank[term_of[indexed]] * total + doc_of, return_inverse=True)
+    tf = numpy.bincount(which, weights=weight_of)
+    term_rank, doc = keys // total, keys % total
+    lengths = numpy.bincount(doc_of, weights=weight_of, minlength=total)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(lengths.mean(), 1e-9))
+    df = numpy.bincount(term_rank, minlength=len(sorted_terms))
+    idf = numpy.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+    score = numpy.maximum(1, numpy.rint(tf * (BM25_K1 + 1) / (tf + norm[doc]) * idf[term_rank] * SCORE_SCALE))
+    return sorted_terms, term_rank, doc, score.astype(numpy.int64)
+
+
+def _weighted_fields(paper: Paper):
+    return ((paper.title, 3.0), (" ".join(paper.authors), 2.0), (paper.arxiv_id, 3.0), (paper.abstract, 1.0))
+
+
+def _term_shards(sorted_terms: list[str], term_rank, doc, score):
+    """(first term, JSON text) of each shard of consecutive terms: each term's postings as [doc delta, score, ...]."""
+    starts = numpy.searchsorted(term_rank, numpy.arange(len(sorted_terms) + 1))
+    delta = numpy.diff(doc, prepend=0)
+    delta[starts[:-1][starts[:-1] < len(doc)]] = doc[starts[:-1][starts[:-1] < len(doc)]]
+    encoded = numpy.empty(2 * len(doc), dtype=numpy.int64)
+    encoded[0::2], encoded[1::2] = delta, score
+    values = encoded.tolist()
+    shard: list[str] = []
+    size = 0
+    first = ""
+    for rank, term in enumerate(sorted_terms):
+        if not shard:
+            first = term
+        entry = f"{_json_string(term)}:[{','.join(map(str, values[2 * starts[rank]:2 * starts[rank + 1]]))}]"
+        shard.append(entry)
+        size += len(entry)
+        if size >= SHARD_BYTES:
+            yield first, "{" + ",\n".join(shard) + "}\n"
+            shard, size = [], 0
+    if shard:
+        yield first, "{" + ",\n".join(shard) + "}\n"
+
+
+def _card(paper: Paper) -> list:
+    authors = ", ".join(paper.authors[:CARD_AUTHORS]) + (" et al." if len(paper.authors) > CARD_AUTHORS else "")
+    snippet = paper.abstract
+    if len(snippet) > SNIPPET_CHARS:
+        snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return [paper.id, paper.title, paper.first_seen, authors, snippet]
+
+
+def _json_string(text: str) -> str:
+    return _json(text)[:-1]
+
+
+def _content_name(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
