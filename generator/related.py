@@ -4,8 +4,9 @@ The one job: `compute_related(papers)` -> {paper id: (Related, ...)}. `RelatedIn
 is the same computation, also keeping what it fitted, so that `index.add(new_papers)` can
 give a new digest's papers their neighbours in ~0.1 s at 50,000 (see RelatedIndex).
 
-It has to scale to an archive of 50,000 papers (~26 s and 1.4 GB peak on two cores, two
-thirds of it TfidfVectorizer; exact=True ~64 s; see bench/bench_related.py), so it never
+It has to scale to an archive of 50,000 papers (~30 s and 1.1 GB over the catalog on two
+cores, two thirds of it the vectors, made by generator/tfidf.py exactly as scikit-learn's
+TfidfVectorizer would; exact=True ~64 s; see bench/bench_related.py), so it never
 builds the N x N similarity matrix and never multiplies full vectors against everything:
 
 * Only terms that two or more papers use can make two papers alike, so those are the only
@@ -34,9 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from generator.models import Paper, Related
+from generator.tfidf import TfidfBigrams
 
 __all__ = ["RelatedIndex", "compute_related", "shared_terms"]
 
@@ -135,7 +137,7 @@ class RelatedIndex:
         self._ids: list[str] = list(ids)
         self._position: dict[str, int] = {pid: i for i, pid in enumerate(self._ids)}
         self._built = len(self._ids)
-        self._vectorizer: TfidfVectorizer | None = None
+        self._vectorizer: TfidfBigrams | None = None
         self._keep: np.ndarray | None = None  # fitted columns kept (None: all of them)
         self._names = np.array([], dtype=object)
         self._parts = np.zeros((0, 2), dtype=np.int32)
@@ -423,7 +425,7 @@ def _document(paper: Paper) -> str:
 
 @dataclass(frozen=True)
 class _Fitted:
-    vectorizer: TfidfVectorizer
+    vectorizer: TfidfBigrams
     keep: np.ndarray | None  # the vectorizer's columns that `matrix` keeps; None: all
     matrix: sp.csr_matrix
     names: np.ndarray
@@ -439,21 +441,15 @@ def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix | None, np.ndarra
 
 def _fit(papers: Sequence[Paper]) -> _Fitted | None:
     """`_vectorize`, keeping the fitted vectorizer; None when no paper has a usable term."""
-    vectorizer = TfidfVectorizer(
-        sublinear_tf=True,
-        ngram_range=(1, 2),
+    vectorizer = TfidfBigrams(
         stop_words=_STOP_WORDS,
         token_pattern=_TOKEN_PATTERN,
         min_df=2 if len(papers) >= _MIN_DF_FROM else 1,
-        dtype=np.float32,
     )
     try:
         matrix = vectorizer.fit_transform([_document(p) for p in papers]).tocsr()
     except ValueError:  # nothing but stop words (or nothing) anywhere
         return None
-    # Older scikit-learns keep every term min_df dropped: at 50,000 papers, millions.
-    if hasattr(vectorizer, "stop_words_"):
-        del vectorizer.stop_words_
     names = vectorizer.get_feature_names_out()
     # A term only one paper uses adds to that paper's norm but to no pair's dot product;
     # dropping the column afterwards (not renormalising) keeps every cosine as it was.

@@ -419,3 +419,53 @@ def test_a_failed_add_leaves_the_index_as_it_was(archive, dump_papers, monkeypat
     assert not any(p.id in index for p in new)
     fresh, _ = RelatedIndex.build(archive)
     assert as_json(index.add(new)) == as_json(fresh.add(new))
+
+
+def _sklearn_and_ours(docs, min_df):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from generator.tfidf import TfidfBigrams
+
+    reference = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), stop_words=related._STOP_WORDS,
+                                token_pattern=related._TOKEN_PATTERN, min_df=min_df, dtype=np.float32)
+    ours = TfidfBigrams(stop_words=related._STOP_WORDS, token_pattern=related._TOKEN_PATTERN, min_df=min_df)
+    return reference, ours
+
+
+def _assert_same_rows(expected: sp.csr_matrix, got: sp.csr_matrix) -> None:
+    expected = expected.tocsr()
+    expected.sort_indices()
+    assert expected.shape == got.shape
+    assert np.array_equal(expected.indptr, got.indptr) and np.array_equal(expected.indices, got.indices)
+    assert np.array_equal(expected.data, got.data)  # bit for bit: the related lists cannot move
+
+
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_our_tfidf_is_scikit_learns_bit_for_bit_on_the_bundled_dumps(min_df):
+    from generator.catalog import build_catalog
+    from generator.ingest import read_dumps
+
+    dumps, _ = read_dumps([DUMPS])
+    catalog, _ = build_catalog(dumps)
+    docs = [related._document(p) for p in catalog.papers]
+    reference, ours = _sklearn_and_ours(docs, min_df)
+    _assert_same_rows(reference.fit_transform(docs), ours.fit_transform(docs))
+    assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
+    assert np.array_equal(ours.idf_, reference.idf_)
+    new = ["Cross-encoder re-ranking for diffusion models, a new benchmark", "", "the of and", docs[0]]
+    _assert_same_rows(reference.transform(new), ours.transform(new))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab cdé3 x\n-THEandOf")), max_size=40), min_size=1, max_size=12),
+       st.sampled_from([1, 2]))
+def test_our_tfidf_matches_scikit_learn_on_odd_text(docs, min_df):
+    reference, ours = _sklearn_and_ours(docs, min_df)
+    try:
+        expected = reference.fit_transform(docs)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ours.fit_transform(docs)
+        return
+    _assert_same_rows(expected, ours.fit_transform(docs))
+    assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
