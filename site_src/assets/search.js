@@ -34,16 +34,25 @@
     return (fold(text).match(TOKEN_RE) || []).filter(indexed).map(stem);
   }
 
-  /* The query's distinct indexed words, and whether the last one is still being typed (matched as a prefix). */
+  /* What a query asks for: whole words that must all match, and the word still being typed (the query ends in it),
+   * which matches every word it starts, and also its singular ("models" -> "model"). A typed word shorter than
+   * MIN_PREFIX is taken whole; a stop word being typed ("with") still matches the words it starts ("without"). */
   function parseQuery(query) {
-    var tokens = fold(query).match(TOKEN_RE) || [];
+    var folded = fold(query);
+    var tokens = folded.match(TOKEN_RE) || [];
+    var typing = tokens.length > 0 && /[\p{L}\p{N}]$/u.test(folded);
+    var last = typing ? tokens.pop() : "";
     var words = [];
-    terms(query).forEach(function (term) {
+    tokens.filter(indexed).map(stem).forEach(function (term) {
       if (words.indexOf(term) < 0) words.push(term);
     });
-    var last = tokens[tokens.length - 1] || "";
-    var typing = words.length > 0 && !/[\s"]$/.test(query) && indexed(last) && stem(last) === words[words.length - 1];
-    return { words: words, prefix: typing && words[words.length - 1].length >= MIN_PREFIX };
+    var typed = null;
+    if (last.length >= MIN_PREFIX) {
+      typed = { start: last, word: indexed(last) ? stem(last) : "" };
+    } else if (last && indexed(last) && words.indexOf(stem(last)) < 0) {
+      words.push(stem(last));
+    }
+    return { words: words, typed: typed };
   }
 
   /* A searcher over the index at `base` (a URL ending in "/"); `fetchJSON(url)` returns a promise of parsed JSON. */
@@ -91,23 +100,25 @@
     return postings;
   }
 
-  /* doc -> score of one word: its own postings, or for a prefix the best score among the words it starts. */
-  Searcher.prototype.postingsOf = function (manifest, word, prefix) {
+  /* doc -> score of one whole word, or of the word being typed: the best score among the words it matches. */
+  Searcher.prototype.postingsOf = function (manifest, word, typed) {
     var shards = manifest.shards;
     if (!shards.length) return Promise.resolve(new Map());
-    var first = shardFor(shards, word);
-    var wanted = [first];
-    if (prefix) {
-      for (var i = first + 1; i < shards.length && wanted.length < MAX_PREFIX_SHARDS && shards[i][0].startsWith(word); i++) {
+    var wanted = [shardFor(shards, typed ? typed.start : word)];
+    if (typed) {
+      for (var i = wanted[0] + 1; i < shards.length && wanted.length < MAX_PREFIX_SHARDS && shards[i][0].startsWith(typed.start); i++) {
         wanted.push(i);
       }
+      if (typed.word && wanted.indexOf(shardFor(shards, typed.word)) < 0) wanted.push(shardFor(shards, typed.word));
     }
+    var matches = typed ? function (term) { return term.startsWith(typed.start) || term === typed.word; }
+                        : function (term) { return term === word; };
     var self = this;
     return Promise.all(wanted.map(function (i) { return self.load(shards[i][1]); })).then(function (loaded) {
       var merged = new Map();
       loaded.forEach(function (shard) {
         Object.keys(shard).forEach(function (term) {
-          if (term !== word && !(prefix && term.startsWith(word))) return;
+          if (!matches(term)) return;
           decode(shard[term]).forEach(function (score, doc) {
             if (!(merged.get(doc) >= score)) merged.set(doc, score);
           });
@@ -117,15 +128,16 @@
     });
   };
 
-  /* Every matching document, best first: {docs: [doc number, ...], words: [...]} */
+  /* Every matching document, best first: {docs: [doc number, ...], words: what was looked for} */
   Searcher.prototype.search = function (query) {
     var parsed = parseQuery(query);
     var self = this;
-    if (!parsed.words.length) return Promise.resolve({ docs: [], words: [] });
+    var asked = parsed.words.concat(parsed.typed ? [parsed.typed.start] : []);
+    if (!asked.length) return Promise.resolve({ docs: [], words: [] });
     return this.init().then(function (manifest) {
-      return Promise.all(parsed.words.map(function (word, i) {
-        return self.postingsOf(manifest, word, parsed.prefix && i === parsed.words.length - 1);
-      }));
+      var lists = parsed.words.map(function (word) { return self.postingsOf(manifest, word, null); });
+      if (parsed.typed) lists.push(self.postingsOf(manifest, null, parsed.typed));
+      return Promise.all(lists);
     }).then(function (lists) {
       lists.sort(function (a, b) { return a.size - b.size; });
       var scores = new Map(lists[0]);
@@ -137,7 +149,7 @@
       });
       var docs = Array.from(scores.keys());
       docs.sort(function (a, b) { return scores.get(b) - scores.get(a) || a - b; });
-      return { docs: docs, words: parsed.words };
+      return { docs: docs, words: asked };
     });
   };
 
