@@ -10,13 +10,13 @@ real build runs in a fresh subprocess, cold (no site_src/ output, no site/). The
 changed (the no-op rebuild) counts the files under the site folder whose mtime or size changed.
 
 Measured: each stage's wall time from the `[build] <stage>: ... (X.XX s)` lines the build prints when not on a
-terminal; the build's peak RSS (the ru_maxrss that os.wait4 returns for that child: the whole process,
-MkDocs included, and any process it waited for); total wall time of the subprocess (interpreter start and
-imports included); pages/s = HTML pages in the site / (render + mkdocs s); the site's disk usage (du) and file
-count; and what one search query downloads: with a Pagefind index (site/pagefind/), pagefind.js and the
-pagefind-worker.js it starts + pagefind-entry.json + the language's wasm and pf_meta + one index chunk (median
-size) + one fragment (median size) for each of the first 5 results (the search page's UI js/css not counted);
-else search/search_index.json, which Material's search downloads whole.
+terminal; the build's peak memory (the summed proportional set size of the build and the workers it forks,
+sampled every 50 ms: pages the workers share with the build count once) and the largest single process (the
+ru_maxrss that os.wait4 returns); total wall time of the subprocess (interpreter start and imports included);
+pages/s = HTML pages in the site / (render + write + mkdocs + pages s); the site's disk usage (du) and file
+count; and what one search query downloads (site/search-index/): the manifest, search.js, the term shards of a
+two-word query (median shards; worst case the two largest) and the card files of the first 10 results (median
+size), raw and gzipped as a static host serves them.
 
 The table goes to stdout, progress to stderr; logs of each build stay in bench/out/logs/.
 """
@@ -45,10 +45,10 @@ sys.path.insert(1, str(ROOT))
 import make_archive  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-STAGES = ("parse", "tag", "related", "render", "write", "mkdocs")
+STAGES = ("parse", "tag", "related", "render", "write", "mkdocs", "pages", "search")
 STAGE_RE = re.compile(r"^\[build\] ([\w-]+)(?:: (.*))? \((\d+(?:\.\d+)?) s\)$")
 SITE_URL = "https://example.org/"
-SEARCH_RESULTS = 5  # fragments a search downloads: Pagefind's UI loads the first five results
+SEARCH_RESULTS = 10  # result cards the search page shows at first
 
 
 def log(message: str) -> None:
@@ -159,9 +159,9 @@ def run_build(project: Path, dumps: Path, site: Path, stages: str, timeout: floa
 
 
 def session_rss_mb(session: int) -> float:
-    """Summed RSS of every process in the build's session right now (the build and, say, the Pagefind binary)."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    total = 0
+    """Memory of every process in the build's session right now (the build and any worker it forked): the sum of
+    their proportional set sizes, so pages forked workers share with the build are counted once, not per process."""
+    total_kb = 0
     try:
         entries = list(os.scandir("/proc"))
     except OSError:
@@ -172,11 +172,16 @@ def session_rss_mb(session: int) -> float:
         try:
             with open(f"/proc/{entry.name}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
-            if int(fields[3]) == session:  # field 6 of stat: the session id
-                total += int(fields[21]) * page  # field 24: resident pages
+            if int(fields[3]) != session:  # field 6 of stat: the session id
+                continue
+            with open(f"/proc/{entry.name}/smaps_rollup", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"Pss:"):
+                        total_kb += int(line.split()[1])
+                        break
         except (OSError, IndexError, ValueError):
             continue
-    return total / 2**20
+    return total_kb / 1024
 
 
 # ---------------------------------------------------------------- the site
@@ -211,32 +216,28 @@ def site_stats(site: Path, files: dict[str, tuple[int, int, int]]) -> dict:
 
 
 def search_download(site: Path, files: dict[str, tuple[int, int, int]]) -> dict:
-    """What one search query downloads, in KB (see the module docstring)."""
-    if (site / "pagefind").is_dir():
-        size = {name: f[1] for name, f in files.items() if name.startswith("pagefind/")}
-        try:
-            entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-            language = next(iter(entry.get("languages", {}).values()))
-            wasm, meta = f"pagefind/wasm.{language.get('wasm') or 'unknown'}.pagefind", f"pagefind/pagefind.{language['hash']}.pf_meta"
-        except (OSError, ValueError, StopIteration, KeyError):
-            wasm = max((n for n in size if n.startswith("pagefind/wasm.")), key=size.get, default="")
-            meta = max((n for n in size if n.endswith(".pf_meta")), key=size.get, default="")
-        # pagefind.js starts pagefind-worker.js, which fetches the entry, the wasm and the language's metadata
-        core = sum(size.get(n, 0) for n in ("pagefind/pagefind.js", "pagefind/pagefind-worker.js",
-                                            "pagefind/pagefind-entry.json", wasm, meta))
-        chunks = [s for n, s in size.items() if n.endswith(".pf_index")]
-        fragments = [s for n, s in size.items() if n.endswith(".pf_fragment")]
-        chunk = statistics.median(chunks) if chunks else 0
-        fragment = statistics.median(fragments) if fragments else 0
-        ui = sum(size.get(n, 0) for n in ("pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css"))
-        how = (f"pagefind: {core / 1000:.0f} KB runtime + 1 of {len(chunks)} chunks {chunk / 1000:.1f} KB + "
-               f"{SEARCH_RESULTS} of {len(fragments)} fragments x {fragment / 1000:.1f} KB (UI js+css {ui / 1000:.0f} KB more)")
-        return {"search_kb": (core + chunk + SEARCH_RESULTS * fragment) / 1000, "search_gz_kb": None, "search_how": how}
-    index = site / "search" / "search_index.json"
-    if index.exists():
-        data = index.read_bytes()
-        return {"search_kb": len(data) / 1000, "search_gz_kb": len(gzip.compress(data, 6)) / 1000,
-                "search_how": "search/search_index.json (whole)"}
+    """What one search query downloads, in KB raw and gzipped (see the module docstring)."""
+    folder = site / "search-index"
+    if (folder / "manifest.json").exists():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+        def sizes(rel: str) -> tuple[int, int]:
+            data = (site / rel).read_bytes()
+            return len(data), len(gzip.compress(data, 6))
+
+        shards = sorted((sizes(f"search-index/{name}") for _, name in manifest["shards"]), key=lambda s: s[0])
+        cards = [sizes(f"search-index/{name}") for name in manifest["cards"]]
+        fixed = [sizes("search-index/manifest.json"), sizes("assets/search.js")]
+        card = (statistics.median(c[0] for c in cards), statistics.median(c[1] for c in cards)) if cards else (0, 0)
+        typical = [*fixed, *([shards[len(shards) // 2]] * 2), *([card] * SEARCH_RESULTS)] if shards else fixed
+        worst = [*fixed, *shards[-2:], *([card] * SEARCH_RESULTS)]
+        how = (f"two words, {SEARCH_RESULTS} result cards: manifest {fixed[0][0] / 1000:.0f} KB + search.js "
+               f"{fixed[1][0] / 1000:.0f} KB + 2 of {len(shards)} shards (median {shards[len(shards) // 2][0] / 1000:.0f} KB, "
+               f"largest {shards[-1][0] / 1000:.0f} KB) + {SEARCH_RESULTS} of {len(cards)} card files "
+               f"({card[0] / 1000:.0f} KB); worst case: the two largest shards")
+        return {"search_kb": sum(x[0] for x in typical) / 1000, "search_gz_kb": sum(x[1] for x in typical) / 1000,
+                "search_worst_kb": sum(x[0] for x in worst) / 1000, "search_worst_gz_kb": sum(x[1] for x in worst) / 1000,
+                "search_how": how}
     return {"search_kb": None, "search_gz_kb": None, "search_how": "no search index"}
 
 
@@ -302,17 +303,18 @@ def table_row(row: dict, args) -> list[str]:
             cells.append(failed or "?")
     if failed:
         total = f"{failed} (>{args.timeout:.0f} s)" if build["timed_out"] else f"failed (exit {build['returncode']})"
-        return [*cells, total, fmt(build["peak_mb"], ".0f"), "", "", "", "", ""]
+        return [*cells, total, fmt(build["tree_peak_mb"], ".0f"), "", "", "", "", ""]
     site = row["site"]
-    render_time = timings.get("render", 0) + timings.get("mkdocs", 0)
+    render_time = sum(timings.get(stage, 0) for stage in ("render", "write", "mkdocs", "pages"))
     pages_per_s = site["html"] / render_time if site["html"] and render_time else None
     noop = row.get("noop_changes")
     if noop is None:
         noop_cell = "timeout" if row["noop"]["timed_out"] else "failed"
     else:
         noop_cell = str(noop["rewritten"]) + (f" (+{noop['added']}/-{noop['removed']})" if noop["added"] or noop["removed"] else "")
-    return [*cells, fmt(build["wall"], ".1f"), fmt(build["peak_mb"], ".0f"), fmt(pages_per_s, ".0f"),
-            fmt(site["du_mb"], ".1f"), f"{site['files']:,}", fmt(site["search_kb"], ",.0f"), noop_cell]
+    search = f"{fmt(site['search_gz_kb'], ',.0f')} ({fmt(site.get('search_worst_gz_kb'), ',.0f')})"
+    return [*cells, fmt(build["wall"], ".1f"), fmt(build["tree_peak_mb"], ".0f"), fmt(pages_per_s, ".0f"),
+            fmt(site["du_mb"], ".1f"), f"{site['files']:,}", search, noop_cell]
 
 
 def markdown(header: list[str], rows: list[list[str]]) -> str:
@@ -382,7 +384,7 @@ def main() -> int:
         rows.append(bench_size(n, args))
         log(f"  {' | '.join(table_row(rows[-1], args))}")
 
-    header = ["papers", *STAGES, "total s", "peak MB", "pages/s", "site MB", "files", "search KB", "no-op rewrites"]
+    header = ["papers", *STAGES, "total s", "peak MB", "pages/s", "site MB", "files", "search KB gz (worst)", "no-op rewrites"]
     print(machine())
     print(code_state())
     print(f"command: python -m generator build --dumps bench/out/archive-N --site-dir bench/out/site-N --site-url "
@@ -390,8 +392,8 @@ def main() -> int:
     print()
     print(markdown(header, [table_row(r, args) for r in rows]))
     print()
-    detail_header = ["papers", "dumps", "entries", "html pages", "site MB (bytes)", "search gz KB", "search",
-                     "tree peak MB", "no-op total s", "no-op peak MB", "no-op site_src writes"]
+    detail_header = ["papers", "dumps", "entries", "html pages", "site MB (bytes)", "search raw KB (worst)", "search",
+                     "largest process MB", "no-op total s", "no-op peak MB", "no-op site_src writes"]
     details = []
     for row in rows:
         build, site, noop = row["build"], row.get("site"), row.get("noop")
@@ -402,17 +404,20 @@ def main() -> int:
         details.append([
             f"{row['papers']:,}", dumps.group(1) if dumps else "", entries.group(1) if entries else "",
             f"{site['html']:,}" if site else "", fmt(site and site["bytes_mb"], ".1f"),
-            fmt(site and site["search_gz_kb"], ",.0f"), site["search_how"] if site else "",
-            fmt(build["tree_peak_mb"], ".0f"),
+            f"{fmt(site and site['search_kb'], ',.0f')} ({fmt(site and site.get('search_worst_kb'), ',.0f')})",
+            site["search_how"] if site else "",
+            fmt(build["peak_mb"], ".0f"),
             ("timeout" if noop["timed_out"] else fmt(noop["wall"], ".1f")) if noop else "",
-            fmt(noop and noop["peak_mb"], ".0f") if noop else "",
+            fmt(noop and noop["tree_peak_mb"], ".0f") if noop else "",
             noop_write.split(",")[0] if noop_write else "",
         ])
     print(markdown(detail_header, details))
     print()
     print("Stage columns: seconds from the build's own `[build]` lines; total s: the subprocess's wall time (interpreter "
-          "start and imports included). peak MB: ru_maxrss of the build process (its largest waited-for child counts as a max, not a sum); tree peak MB: summed RSS of the build's processes, sampled every 50 ms. pages/s: HTML pages / (render + mkdocs s). "
-          "site MB: disk usage (du). search KB: what one query downloads, uncompressed. no-op rewrites: files under the "
+          "start and imports included). peak MB: summed proportional set size of the build and its forked workers, sampled "
+          "every 50 ms; largest process MB: ru_maxrss of the largest one. pages/s: HTML pages / (render + write + mkdocs + pages s). "
+          "site MB: disk usage (du). search KB: what a two-word query showing ten results downloads, gzipped (worst case: "
+          "the two largest shards). no-op rewrites: files under the "
           "site folder whose mtime or size changed on a second build with no change (+added/-removed).")
     return 0 if all(not r["build"]["timed_out"] and r["build"]["returncode"] == 0 for r in rows) else 1
 

@@ -12,9 +12,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
 import os
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,8 @@ from .models import Catalog, Dump, Paper, Problem
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, read_shell,
                         rewrite_sitemap, write_pages)
 from .related import RelatedIndex
-from .render import SiteData, render_site, shell_page_paths, shell_pages
+from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths,
+                     shell_pages)
 from .search import build_index as build_search_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
@@ -215,8 +217,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
 
     with reporter.stage("render") as info:
         site_data = SiteData(catalog, topics, tags, related, site_url)
-        if change is None:
-            files = render_site(site_data)
+        if change is None:  # paper pages are rendered as they are written, on every core (see write)
+            files = render_site(site_data, paper_ids=set())
         else:
             change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
             files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
@@ -237,7 +239,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
 
     with reporter.stage("write") as info:
         if change is None:
-            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, GENERATED)
+            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, [g for g in GENERATED if g != "papers"])
+            papers_written, papers_removed = write_paper_markdown(docs_dir, site_data)
+            written, removed = sorted(written + papers_written), sorted(removed + papers_removed)
         else:  # only changed pages were rendered: write those, remove nothing
             written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
         info["detail"] = f"{len(written)} written, {len(removed)} removed"
@@ -319,10 +323,55 @@ def render_theme_pages(options: BuildOptions, staging: Path, site_url: str, site
 
 def write_fast_pages(site_dir: Path, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
     """Every paper, topic and digest page from the shell, written if changed; pages that went away are removed."""
-    written = write_pages(site_dir, shell, shell_pages(site_data), write=store.write_if_changed)
+    written = write_pages(site_dir, shell, shell_pages(site_data, paper_ids=set()), write=store.write_if_changed)
+    _FORKED.update(site_data=site_data, site_dir=site_dir, shell=shell)
+    written += [rel for chunk in on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers]) for rel in chunk]
     wanted = {page.path + "index.html" for page in shell_page_paths(site_data)}
     removed = store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
-    return written, removed
+    return sorted(written), removed
+
+
+def write_paper_markdown(docs_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
+    """Every paper's Markdown page, written if changed; pages of papers that went away are removed."""
+    _FORKED.update(site_data=site_data, docs_dir=docs_dir)
+    written = [rel for chunk in on_every_core(_write_paper_markdown, [p.id for p in site_data.catalog.papers]) for rel in chunk]
+    wanted = {f"papers/{p.id}.md" for p in site_data.catalog.papers}
+    return written, store.remove_stale(docs_dir, ["papers/**/*"], wanted)
+
+
+# What forked workers read: set just before a pool starts, so the gathered data is shared, never pickled.
+_FORKED: dict = {}
+_MIN_ITEMS_A_WORKER = 500  # fewer items than this are not worth a process
+
+
+def on_every_core(job, items: list) -> list:
+    """[job(chunk), ...] over chunks of `items`, on every core: the pages of a large archive are pure Python, so
+    threads would take turns. Workers are forked (they see the gathered data copy-on-write). A build sharing its
+    process with other threads (the preview server) stays on one core: forking a threaded process can deadlock."""
+    workers = min(_cores(), len(items) // _MIN_ITEMS_A_WORKER)
+    if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [job(items)]
+    size = -(-len(items) // (4 * workers))  # a few chunks a worker, so one slow chunk does not leave a core idle
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(job, [items[i:i + size] for i in range(0, len(items), size)])
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _write_paper_markdown(ids: list[str]) -> list[str]:
+    docs_dir = _FORKED["docs_dir"]
+    pages = render_paper_pages(_FORKED["site_data"], set(ids))
+    return [rel for rel, text in pages if store.write_if_changed(docs_dir / rel, text)]
+
+
+def _write_paper_html(ids: list[str]) -> list[str]:
+    pages = paper_shell_pages(_FORKED["site_data"], set(ids))
+    return write_pages(_FORKED["site_dir"], _FORKED["shell"], pages, write=store.write_if_changed)
 
 
 def refresh_search(site_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:

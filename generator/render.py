@@ -422,7 +422,6 @@ def render_site(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     build) the index pages and JSON plus only the papers, topics and digests named."""
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
-    digests = {d.id: d for d in data.catalog.digests}
     members = data.members
     counts = {slug: len(items) for slug, items in members.items()}
 
@@ -438,10 +437,18 @@ def render_site(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     for digest in data.catalog.digests:
         if digest_ids is None or digest.id in digest_ids:
             files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
+    files.update(render_paper_pages(data, paper_ids))
+    return files
+
+
+def render_paper_pages(data: SiteData, paper_ids=None):
+    """(docs path, Markdown) of every paper page, or of the papers named, produced lazily."""
+    papers = data.papers_by_id()
+    topics = {t.slug: t for t in data.topics}
+    digests = {d.id: d for d in data.catalog.digests}
     for paper in data.catalog.papers:
         if paper_ids is None or paper.id in paper_ids:
-            files[f"papers/{paper.id}.md"] = render_paper(paper_view(paper, data, papers, topics, digests))
-    return files
+            yield f"papers/{paper.id}.md", render_paper(paper_view(paper, data, papers, topics, digests))
 
 
 @dataclass(frozen=True)
@@ -470,7 +477,6 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     """The fast path's pages (every paper, topic and digest page, or only those named), produced lazily."""
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
-    digests = {d.id: d for d in data.catalog.digests}
     members = data.members
     for topic in data.topics:
         if topic_slugs is None or topic.slug in topic_slugs:
@@ -481,6 +487,14 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
             yield ShellPage(f"digests/{digest.id}/", f"{digest_title(digest)} ({digest.source})",
                             f"{len(digest.paper_ids)} papers", "feeds/all", "Paper Digest: all papers",
                             render_digest_html(digest, papers, data, topics))
+    yield from paper_shell_pages(data, paper_ids)
+
+
+def paper_shell_pages(data: SiteData, paper_ids=None):
+    """The fast path's paper pages (all, or those named), produced lazily."""
+    papers = data.papers_by_id()
+    topics = {t.slug: t for t in data.topics}
+    digests = {d.id: d for d in data.catalog.digests}
     for paper in data.catalog.papers:
         if paper_ids is None or paper.id in paper_ids:
             view = paper_view(paper, data, papers, topics, digests)
