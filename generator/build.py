@@ -12,10 +12,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing
 import os
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +21,9 @@ from pathlib import Path
 import yaml
 
 from . import feeds as feeds_module
-from . import store
+from . import parallel, store
 from .catalog import build_catalog
-from .ingest import read_dumps
+from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, read_shell,
                         rewrite_sitemap, write_pages)
@@ -185,7 +183,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
     dump_cache = previous.dump_cache if previous else {}
 
     with reporter.stage("parse") as info:
-        dumps, found = read_dumps([options.dumps], cache=dump_cache)
+        dumps, found = read_dumps([options.dumps], cache=dump_cache, parse_all=parse_on_every_core)
         problems += found + [p for dump in dumps for p in dump.problems]
         catalog, merged = build_catalog(dumps)
         problems += merged
@@ -324,8 +322,8 @@ def render_theme_pages(options: BuildOptions, staging: Path, site_url: str, site
 def write_fast_pages(site_dir: Path, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
     """Every paper, topic and digest page from the shell, written if changed; pages that went away are removed."""
     written = write_pages(site_dir, shell, shell_pages(site_data, paper_ids=set()), write=store.write_if_changed)
-    _FORKED.update(site_data=site_data, site_dir=site_dir, shell=shell)
-    written += [rel for chunk in on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers]) for rel in chunk]
+    parallel.SHARED.update(site_data=site_data, site_dir=site_dir, shell=shell)
+    written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
     wanted = {page.path + "index.html" for page in shell_page_paths(site_data)}
     removed = store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
     return sorted(written), removed
@@ -333,45 +331,30 @@ def write_fast_pages(site_dir: Path, shell: list[str], site_data: SiteData) -> t
 
 def write_paper_markdown(docs_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
     """Every paper's Markdown page, written if changed; pages of papers that went away are removed."""
-    _FORKED.update(site_data=site_data, docs_dir=docs_dir)
-    written = [rel for chunk in on_every_core(_write_paper_markdown, [p.id for p in site_data.catalog.papers]) for rel in chunk]
+    parallel.SHARED.update(site_data=site_data, docs_dir=docs_dir)
+    written = parallel.on_every_core(_write_paper_markdown, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
     wanted = {f"papers/{p.id}.md" for p in site_data.catalog.papers}
     return written, store.remove_stale(docs_dir, ["papers/**/*"], wanted)
 
 
-# What forked workers read: set just before a pool starts, so the gathered data is shared, never pickled.
-_FORKED: dict = {}
-_MIN_ITEMS_A_WORKER = 500  # fewer items than this are not worth a process
+_PAGES_A_WORKER = 500  # fewer pages than this are not worth a process
+_DUMPS_A_WORKER = 50
 
 
-def on_every_core(job, items: list) -> list:
-    """[job(chunk), ...] over chunks of `items`, on every core: the pages of a large archive are pure Python, so
-    threads would take turns. Workers are forked (they see the gathered data copy-on-write). A build sharing its
-    process with other threads (the preview server) stays on one core: forking a threaded process can deadlock."""
-    workers = min(_cores(), len(items) // _MIN_ITEMS_A_WORKER)
-    if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [job(items)]
-    size = -(-len(items) // (4 * workers))  # a few chunks a worker, so one slow chunk does not leave a core idle
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(job, [items[i:i + size] for i in range(0, len(items), size)])
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+def parse_on_every_core(files: list[tuple[str, bytes]]) -> list[Dump]:
+    """What the readers make of each (path, bytes), in order."""
+    return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER)
 
 
 def _write_paper_markdown(ids: list[str]) -> list[str]:
-    docs_dir = _FORKED["docs_dir"]
-    pages = render_paper_pages(_FORKED["site_data"], set(ids))
-    return [rel for rel, text in pages if store.write_if_changed(docs_dir / rel, text)]
+    docs_dir = f"{parallel.SHARED['docs_dir']}/"  # a string: pathlib's joins cost a second at 50,000 pages
+    pages = render_paper_pages(parallel.SHARED["site_data"], set(ids))
+    return [rel for rel, text in pages if store.write_if_changed(docs_dir + rel, text)]
 
 
 def _write_paper_html(ids: list[str]) -> list[str]:
-    pages = paper_shell_pages(_FORKED["site_data"], set(ids))
-    return write_pages(_FORKED["site_dir"], _FORKED["shell"], pages, write=store.write_if_changed)
+    pages = paper_shell_pages(parallel.SHARED["site_data"], set(ids))
+    return write_pages(parallel.SHARED["site_dir"], parallel.SHARED["shell"], pages, write=store.write_if_changed)
 
 
 def refresh_search(site_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:

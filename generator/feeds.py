@@ -308,7 +308,12 @@ def render_feeds(
 
     members = {slug: [item(p) for p in chosen[slug]] for slug in names}
     everything = [item(p) for p in ordered[:limit]]
-    for digest in catalog.digests:
+    # catalog.digests runs newest day first: only digests as new as the `limit`-th newest can be among the items
+    dated = [d for d in catalog.digests if d.day]
+    cutoff = dated[limit - 1].day if len(dated) > limit else ""
+    for digest in dated:
+        if digest.day < cutoff:
+            break
         when = _day(digest.day, f"digest {digest.id!r} day")
         if when is not None:
             everything.append(_digest_item(digest, when, papers, site_url))

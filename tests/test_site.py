@@ -166,13 +166,13 @@ def _tree(root: Path) -> list[str]:
 # The bundled dumps are too few for the build to fork page writers; this runs the same build with them forced.
 ON_TWO_CORES = """
 import multiprocessing, sys
-from generator import build, cli
+from generator import build, cli, parallel
 pools = []
 real_context = multiprocessing.get_context
-build.multiprocessing.get_context = lambda method=None: pools.append(method) or real_context(method)
-build._MIN_ITEMS_A_WORKER, build._cores = 10, lambda: 2
+multiprocessing.get_context = lambda method=None: pools.append(method) or real_context(method)
+build._PAGES_A_WORKER, build._DUMPS_A_WORKER, parallel.cores = 10, 2, lambda: 2
 code = cli.main(sys.argv[1:])
-assert pools == ["fork", "fork"], pools  # paper Markdown, then paper HTML
+assert pools == ["fork", "fork", "fork"], pools  # dumps parsed, paper Markdown, paper HTML
 sys.exit(code)
 """
 
