@@ -312,7 +312,8 @@ def render_theme_pages(options: BuildOptions, staging: Path, site_url: str, site
     shell = read_shell(staging)
     rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
     if full:
-        written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith(f"{SEARCH_FOLDER}/"))
+        written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith(f"{SEARCH_FOLDER}/"),
+                                          skip=("papers", SEARCH_FOLDER))  # the fast pages' and search's own
     else:
         written, removed = store.copy_changed(staging, site_dir), []
     store.remove_tree(staging)

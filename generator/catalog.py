@@ -80,7 +80,10 @@ def build_catalog(dumps: Sequence[Dump]) -> tuple[Catalog, list[Problem]]:
 
 def newest_first(day: str) -> str:
     """A key that sorts ISO days newest first."""
-    return "".join(chr(255 - ord(ch)) for ch in day)
+    return day.translate(_NEWEST_FIRST)
+
+
+_NEWEST_FIRST = {code: 255 - code for code in range(256)}
 
 
 def _group_sightings(papers: Sequence[Paper]) -> list[list[int]]:

@@ -167,42 +167,72 @@ def read_tree(root: Path, pattern: str) -> dict[str, str]:
     return out
 
 
-def sync_dir(source: Path, target: Path, keep=None) -> tuple[list[str], list[str]]:
+def sync_dir(source: Path, target: Path, keep=None, skip: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """Make `target` a copy of `source`, writing only files whose bytes differ and removing the rest, except the
-    files `keep(relative path)` says another step owns."""
+    files `keep(relative path)` says another step owns and the top-level folders in `skip` (never looked into:
+    another step owns all of them, and walking 50,000 page folders takes seconds)."""
     source, target = Path(source), Path(target)
     written = copy_changed(source, target) if source.is_dir() else []
     wanted = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()} if source.is_dir() else set()
     removed = []
     if target.is_dir():
-        for path in sorted(target.rglob("*")):
-            rel = path.relative_to(target).as_posix()
-            if path.is_file() and rel not in wanted and not (keep and keep(rel)):
-                path.unlink()
-                removed.append(rel)
-        _remove_empty_dirs(target)
-    return written, removed
+        skip = set(skip)
+        folders = []
+        for parent, dirnames, filenames in os.walk(target):
+            rel_parent = Path(parent).relative_to(target).as_posix()
+            if rel_parent == ".":
+                dirnames[:] = [d for d in dirnames if d not in skip]
+                prefix = ""
+            else:
+                folders.append(Path(parent))
+                prefix = rel_parent + "/"
+            for name in sorted(filenames):
+                rel = prefix + name
+                if rel not in wanted and not (keep and keep(rel)):
+                    (target / rel).unlink()
+                    removed.append(rel)
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    return written, sorted(removed)
+
+
+def _remove_empty_parents(root: Path, rel: str) -> None:
+    """Remove the folders above a removed file that it left empty, up to `root`."""
+    folder = (root / rel).parent
+    while folder != root and root in folder.parents and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def remove_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[str]:
-    """Remove files under `root` matching `patterns` that are not in `wanted` (relative paths)."""
+    """Remove files under `root` matching `patterns` that are not in `wanted` (relative paths), and the folders
+    that leaves empty.
+
+    A pattern is `<folder>/*/<name>` (one level of sub-folders) or `<folder>/**/*` (everything below). Folders are
+    listed with os.scandir and only unwanted paths are looked at: a pathlib glob over the 50,000 folders of a large
+    archive's pages takes seconds."""
+    root = Path(root)
     removed = []
     for pattern in patterns:
-        for path in sorted(Path(root).glob(pattern)):
-            rel = path.relative_to(root).as_posix()
-            if path.is_file() and rel not in wanted:
-                path.unlink()
+        folder, _, rest = pattern.partition("/")
+        base = root / folder
+        if not base.is_dir():
+            continue
+        if rest == "**/*":
+            candidates = [Path(parent, name).relative_to(root).as_posix()
+                          for parent, _, names in os.walk(base) for name in names]
+        elif rest.startswith("*/") and "*" not in rest[2:]:
+            with os.scandir(base) as entries:
+                candidates = [f"{folder}/{entry.name}/{rest[2:]}" for entry in entries if entry.is_dir(follow_symlinks=False)]
+        else:
+            raise ValueError(f"unsupported pattern {pattern!r}")
+        for rel in sorted(candidates):
+            if rel not in wanted and (root / rel).is_file():
+                (root / rel).unlink()
                 removed.append(rel)
-    _remove_empty_dirs(Path(root))
+                _remove_empty_parents(root, rel)
     return removed
-
-
-def _remove_empty_dirs(root: Path) -> None:
-    if not root.is_dir():
-        return
-    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
 
 
 def remove_tree(path: Path) -> None:

@@ -251,6 +251,27 @@ def test_a_no_op_rebuild_rewrites_no_file(tmp_path):
     assert "0 written" in again.stderr and "0 files written" in again.stderr
 
 
+def test_a_removed_dump_takes_its_pages_and_their_folders_with_it(tmp_path):
+    project = make_project(tmp_path / "p")
+    assert build_site(project).returncode == 0
+    records = {r["id"]: r for r in json.loads((project / "site/api/papers.json").read_text())}
+    (project / "dumps/004_d8829a0779a8d458.txt").unlink()
+    rebuilt = build_site(project, "--allow-shrink")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    left = {r["id"] for r in json.loads((project / "site/api/papers.json").read_text())}
+    gone = set(records) - left
+    assert gone, "the last dump has papers no other dump has"
+    for paper_id in gone:
+        assert not (project / "site/papers" / paper_id).exists()
+        assert not (project / "site_src/papers" / f"{paper_id}.md").exists()
+    assert {p.name for p in (project / "site/papers").iterdir()} == left
+    assert {p.stem for p in (project / "site_src/papers").iterdir()} == left
+    digest_pages = {p.name for p in (project / "site/digests").iterdir() if p.is_dir()}
+    assert len(digest_pages) == 4
+    empty = [p for p in (project / "site").rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert not empty, empty[:5]
+
+
 def test_in_page_anchors_resolve_on_every_page(bundled_site):
     """The theme's "skip to content" link and any other #fragment must name an id on the same page."""
     site = bundled_site / "site"
