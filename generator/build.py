@@ -192,78 +192,84 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
         raise BuildError(f"{options.dumps}: no papers in any dump; nothing to publish")
 
     change = _change_since(previous, catalog, inputs)
-    with reporter.stage("tag") as info:
-        try:
-            topics = load_taxonomy(options.topics)
-        except (TaxonomyError, OSError) as error:
-            raise BuildError(str(error)) from error
-        forced, found = forced_topics(catalog, topics)
-        problems += found
-        if change is None:
-            tags = assign_topics(catalog.papers, topics, forced=forced)
-        else:
-            tags = {**previous.site_data.tags, **assign_topics(change.papers, topics, forced=forced)}
-        info["detail"] = f"{len(topics)} topics" + ("" if change is None else f", {len(change.papers)} papers retagged")
+    # The search index needs only the catalog: a full build makes it on the other core while related papers are found.
+    search = parallel.Background(build_search_index, catalog.papers) if change is None and options.run_mkdocs else None
+    try:
+        with reporter.stage("tag") as info:
+            try:
+                topics = load_taxonomy(options.topics)
+            except (TaxonomyError, OSError) as error:
+                raise BuildError(str(error)) from error
+            forced, found = forced_topics(catalog, topics)
+            problems += found
+            if change is None:
+                tags = assign_topics(catalog.papers, topics, forced=forced)
+            else:
+                tags = {**previous.site_data.tags, **assign_topics(change.papers, topics, forced=forced)}
+            info["detail"] = f"{len(topics)} topics" + ("" if change is None else f", {len(change.papers)} papers retagged")
 
-    with reporter.stage("related") as info:
-        if change is None:
-            related_index, related = RelatedIndex.build(catalog.papers)
-        else:
-            related_index = previous.related_index
-            related = {**previous.site_data.related, **related_index.add(change.new_papers)}
-        info["detail"] = f"{sum(len(r) for r in related.values())} links"
+        with reporter.stage("related") as info:
+            if change is None:
+                related_index, related = RelatedIndex.build(catalog.papers)
+            else:
+                related_index = previous.related_index
+                related = {**previous.site_data.related, **related_index.add(change.new_papers)}
+            info["detail"] = f"{sum(len(r) for r in related.values())} links"
 
-    with reporter.stage("render") as info:
-        site_data = SiteData(catalog, topics, tags, related, site_url)
-        if change is None:  # paper pages are rendered as they are written, on every core (see write)
-            files = render_site(site_data, paper_ids=set())
-        else:
-            change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
-            files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
-        files[SHELL_SOURCE] = SHELL_MARKDOWN
-        try:
-            feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit)
-        except feeds_module.FeedError as error:
-            raise BuildError(str(error)) from error
-        shrinking = feeds_module.check_shrink(store.read_tree(options.site_dir, "feeds/*.xml"), feed_files)
-        if shrinking and not options.allow_shrink:
-            raise BuildError(f"refusing to publish: {shrinking[0]}" + (f" (and {len(shrinking) - 1} more feeds)" if len(shrinking) > 1 else ""))
-        info["detail"] = f"{len(files) + len(feed_files)} files"
+        with reporter.stage("render") as info:
+            site_data = SiteData(catalog, topics, tags, related, site_url)
+            if change is None:  # paper pages are rendered as they are written, on every core (see write)
+                files = render_site(site_data, paper_ids=set())
+            else:
+                change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
+                files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
+            files[SHELL_SOURCE] = SHELL_MARKDOWN
+            try:
+                feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit)
+            except feeds_module.FeedError as error:
+                raise BuildError(str(error)) from error
+            shrinking = feeds_module.check_shrink(store.read_tree(options.site_dir, "feeds/*.xml"), feed_files)
+            if shrinking and not options.allow_shrink:
+                raise BuildError(f"refusing to publish: {shrinking[0]}" + (f" (and {len(shrinking) - 1} more feeds)" if len(shrinking) > 1 else ""))
+            info["detail"] = f"{len(files) + len(feed_files)} files"
 
-    for problem in problems:
-        reporter.problem(problem)
-    if options.strict and problems:
-        raise BuildError(f"{len(problems)} problem(s) with --strict; nothing written")
+        for problem in problems:
+            reporter.problem(problem)
+        if options.strict and problems:
+            raise BuildError(f"{len(problems)} problem(s) with --strict; nothing written")
 
-    with reporter.stage("write") as info:
-        if change is None:
-            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, [g for g in GENERATED if g != "papers"])
-            papers_written, papers_removed = write_paper_markdown(docs_dir, site_data)
-            written, removed = sorted(written + papers_written), sorted(removed + papers_removed)
-        else:  # only changed pages were rendered: write those, remove nothing
-            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
-        info["detail"] = f"{len(written)} written, {len(removed)} removed"
+        with reporter.stage("write") as info:
+            if change is None:
+                written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, [g for g in GENERATED if g != "papers"])
+                papers_written, papers_removed = write_paper_markdown(docs_dir, site_data)
+                written, removed = sorted(written + papers_written), sorted(removed + papers_removed)
+            else:  # only changed pages were rendered: write those, remove nothing
+                written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
+            info["detail"] = f"{len(written)} written, {len(removed)} removed"
 
-    if options.run_mkdocs:
-        site_dir = options.site_dir
-        staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
-        try:
-            with reporter.stage("mkdocs") as info:
-                shell, theme_written, theme_removed = render_theme_pages(options, staging, site_url, site_data, full=change is None)
-                info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
-            with reporter.stage("pages") as info:
-                if change is None:
-                    pages_written, pages_removed = write_fast_pages(site_dir, shell, site_data)
-                else:
-                    pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
-                    pages_written, pages_removed = write_pages(site_dir, shell, pages, write=store.write_if_changed), []
-                info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
-            if change is None:  # an incremental build leaves search to the next full build
-                with reporter.stage("search") as info:
-                    search_written, search_removed = refresh_search(site_dir, site_data)
-                    info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
-        finally:
-            store.remove_tree(staging)
+        if options.run_mkdocs:
+            site_dir = options.site_dir
+            staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
+            try:
+                with reporter.stage("mkdocs") as info:
+                    shell, theme_written, theme_removed = render_theme_pages(options, staging, site_url, site_data, full=change is None)
+                    info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
+                with reporter.stage("pages") as info:
+                    if change is None:
+                        pages_written, pages_removed = write_fast_pages(site_dir, shell, site_data)
+                    else:
+                        pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
+                        pages_written, pages_removed = write_pages(site_dir, shell, pages, write=store.write_if_changed), []
+                    info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
+                if search is not None:  # an incremental build leaves search to the next full build
+                    with reporter.stage("search") as info:
+                        search_written, search_removed = write_search_index(site_dir, search.result())
+                        info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
+            finally:
+                store.remove_tree(staging)
+    finally:
+        if search is not None:
+            search.close()
 
     state = SiteState(inputs, dump_cache, site_data, related_index)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
@@ -358,10 +364,9 @@ def _write_paper_html(ids: list[str]) -> list[str]:
     return write_pages(parallel.SHARED["site_dir"], parallel.SHARED["shell"], pages, write=store.write_if_changed)
 
 
-def refresh_search(site_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
-    """The search index (generator/search.py) in site/search-index: changed files written, stale ones removed."""
-    files = {f"{SEARCH_FOLDER}/{name}": text for name, text in build_search_index(site_data.catalog.papers).items()}
-    return store.sync_tree(site_dir, files, (SEARCH_FOLDER,))
+def write_search_index(site_dir: Path, files: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The search index (generator/search.py) into site/search-index: changed files written, stale ones removed."""
+    return store.sync_tree(site_dir, {f"{SEARCH_FOLDER}/{name}": text for name, text in files.items()}, (SEARCH_FOLDER,))
 
 
 def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) -> None:

@@ -1,4 +1,5 @@
-"""Run a pure function over many items on every core, in forked workers, results in the items' order.
+"""Run pure functions on every core, in forked workers: over many items (results in the items' order), or one
+job in the background while the build goes on.
 
 The slow parts of a cold build of a large archive (parsing 1,700 dumps, rendering and writing 100,000 pages) are
 pure Python, so threads would take turns on the GIL. Forked workers see the parent's data copy-on-write: what a job
@@ -22,7 +23,7 @@ def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_work
     that runs threads can deadlock the child on a lock some other thread held."""
     items = list(items)
     workers = min(cores(), len(items) // max(min_items_a_worker, 1))
-    if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or not _can_fork():
         return list(job(items))
     size = -(-len(items) // (_CHUNKS_A_WORKER * workers))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -35,3 +36,53 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+class Background:
+    """job(*args) in a forked process while the caller goes on with other work; `result()` waits for it. Where
+    on_every_core would not fork, the job runs in the caller, at `result()`. `close()` stops an unfinished job.
+    A bare process and a pipe, not a Pool: a Pool's helper threads would keep on_every_core from forking."""
+
+    def __init__(self, job: Callable, *args) -> None:
+        self._job, self._args = job, args
+        self._process = None
+        if cores() >= 2 and _can_fork():
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(target=_send_result, args=(sender, job, args), daemon=True)
+            self._process.start()
+            sender.close()
+
+    def result(self):
+        if self._process is None:
+            return self._job(*self._args)
+        try:
+            ok, value = self._receiver.recv()
+        except EOFError:
+            raise RuntimeError(f"background job {self._job.__name__} died (exit code {self._process.exitcode})") from None
+        finally:
+            self.close()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._receiver.close()
+            self._process = None
+
+
+def _send_result(sender, job: Callable, args: tuple) -> None:
+    try:
+        outcome = (True, job(*args))
+    except BaseException as error:  # the caller re-raises it
+        outcome = (False, error)
+    sender.send(outcome)
+    sender.close()
+
+
+def _can_fork() -> bool:
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()

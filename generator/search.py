@@ -127,18 +127,20 @@ def _postings(docs: Sequence[Paper]):
             if token not in token_terms:
                 term = _term(token)
                 token_terms[token] = term_numbers.setdefault(term, len(term_numbers)) if term else -1
-        term_parts.append(numpy.fromiter(map(token_terms.__getitem__, tokens), dtype=numpy.int64, count=len(tokens)))
-        doc_parts.append(numpy.repeat(numpy.asarray(field_docs, dtype=numpy.int64), field_lengths))
-        weight_parts.append(numpy.repeat(numpy.asarray(field_weights), field_lengths))
+        term_parts.append(numpy.fromiter(map(token_terms.__getitem__, tokens), dtype=numpy.int32, count=len(tokens)))
+        doc_parts.append(numpy.repeat(numpy.asarray(field_docs, dtype=numpy.int32), field_lengths))
+        weight_parts.append(numpy.repeat(numpy.asarray(field_weights, dtype=numpy.float32), field_lengths))
     sorted_terms = sorted(term_numbers)
     rank = numpy.empty(len(term_numbers) + 1, dtype=numpy.int64)
     rank[[term_numbers[t] for t in sorted_terms]] = numpy.arange(len(sorted_terms))
-    term_of = numpy.concatenate(term_parts) if term_parts else numpy.zeros(0, dtype=numpy.int64)
+    term_of = numpy.concatenate(term_parts) if term_parts else numpy.zeros(0, dtype=numpy.int32)
     indexed = term_of >= 0
     doc_of = numpy.concatenate(doc_parts)[indexed] if doc_parts else term_of
-    weight_of = numpy.concatenate(weight_parts)[indexed] if weight_parts else term_of.astype(float)
+    weight_of = numpy.concatenate(weight_parts)[indexed] if weight_parts else term_of.astype(numpy.float32)
+    del term_parts, doc_parts, weight_parts
     total = max(len(docs), 1)
     keys, which = numpy.unique(rank[term_of[indexed]] * total + doc_of, return_inverse=True)
+    del term_of, indexed
     tf = numpy.bincount(which, weights=weight_of)
     term_rank, doc = keys // total, keys % total
     lengths = numpy.bincount(doc_of, weights=weight_of, minlength=total)
