@@ -25,8 +25,8 @@ from . import parallel, store
 from .catalog import build_catalog
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem
-from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, read_shell,
-                        rewrite_sitemap, write_pages)
+from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
+                        linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .related import RelatedIndex
 from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths,
                      shell_pages)
@@ -252,7 +252,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
             staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
             try:
                 with reporter.stage("mkdocs") as info:
-                    shell, theme_written, theme_removed = render_theme_pages(options, staging, site_url, site_data, full=change is None)
+                    shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, staging, site_url, site_data,
+                                                                              full=change is None)
                     info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
                 with reporter.stage("pages") as info:
                     if change is None:
@@ -306,15 +307,25 @@ def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> 
     )
 
 
-def render_theme_pages(options: BuildOptions, staging: Path, site_url: str, site_data: SiteData, full: bool):
+def render_theme_pages(options: BuildOptions, docs_dir: Path, staging: Path, site_url: str, site_data: SiteData,
+                       full: bool):
     """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
-    pinned to the newest digest so the same input gives the same bytes. It renders into `staging`, so a failed build
+    pinned to the newest digest so the same input gives the same bytes. MkDocs reads a view of the docs folder
+    without the fast pages (hard links, beside the staging folder). It renders into `staging`, so a failed build
     leaves the previous site served; its output then goes into the site folder, each file written only if its bytes
     changed (a full build also removes what MkDocs no longer makes). Returns the shell and what was written/removed."""
     site_dir = options.site_dir
     epoch = source_date_epoch(site_data.catalog)
     lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
-    _mkdocs_into(options.config, staging, site_url, epoch)
+    theme_docs = staging.parent / f"{staging.name}-docs"
+    theme_files = [rel for rel in store.walk_files(docs_dir, skip=("papers",)) if not is_fast_page(rel)]
+    linked = linked_fast_pages({rel: store.read_text(docs_dir / rel) or "" for rel in theme_files if rel.endswith(".md")})
+    try:
+        store.mirror(docs_dir, theme_docs, theme_files)
+        plugin = FastPagesPlugin({uri for uri in linked if (docs_dir / uri).is_file()}, str(docs_dir.resolve()))
+        _mkdocs_into(options.config, theme_docs, staging, site_url, epoch, plugin)
+    finally:
+        store.remove_tree(theme_docs)
     shell = read_shell(staging)
     rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
     if full:
@@ -369,7 +380,7 @@ def write_search_index(site_dir: Path, files: dict[str, str]) -> tuple[list[str]
     return store.sync_tree(site_dir, {f"{SEARCH_FOLDER}/{name}": text for name, text in files.items()}, (SEARCH_FOLDER,))
 
 
-def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) -> None:
+def _mkdocs_into(config_file: Path, docs_dir: Path, staging: Path, site_url: str, epoch: int, plugin) -> None:
     from mkdocs import exceptions
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
@@ -382,8 +393,9 @@ def _mkdocs_into(config_file: Path, staging: Path, site_url: str, epoch: int) ->
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        config = load_config(str(config_file), site_dir=str(staging), site_url=site_url or None, strict=True)
-        config.plugins["paper-digest/fast-pages"] = FastPagesPlugin()
+        config = load_config(str(config_file), docs_dir=str(docs_dir.resolve()), site_dir=str(staging),
+                             site_url=site_url or None, strict=True)
+        config.plugins["paper-digest/fast-pages"] = plugin
         mkdocs_build(config)
     except (exceptions.MkDocsException, exceptions.Abort) as error:
         detail = "; ".join(handler.warnings[:3]) or str(error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import html
 import io
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -70,17 +71,37 @@ def is_fast_output(site_path: str) -> bool:
 
 
 class FastPagesPlugin(BasePlugin):
-    """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config)."""
+    """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config).
+
+    MkDocs is given a docs folder without the fast pages (walking 50,000 of them costs it seconds); the pages it
+    renders link to some of them, so those (`linked`: src URIs in the real docs folder `source`) are added as
+    files MkDocs can check and resolve links to but does not write."""
+
+    def __init__(self, linked: Iterable[str] = (), source: str = "") -> None:
+        self.linked = sorted(linked)
+        self.source = source
 
     def on_files(self, files: Files, config) -> Files:
-        out = []
-        for file in files:
-            if is_fast_page(file.src_uri):
-                out.append(_PrebuiltPage(file.src_uri, file.src_dir, file.dest_dir, file.use_directory_urls,
-                                         dest_uri=f"{file.src_uri[:-3]}/index.html"))
-            else:
-                out.append(file)
+        out = [file for file in files if not is_fast_page(file.src_uri)]
+        for uri in self.linked:
+            out.append(_PrebuiltPage(uri, self.source, config["site_dir"], config["use_directory_urls"],
+                                     dest_uri=f"{uri[:-3]}/index.html"))
         return Files(out)
+
+
+_MD_LINK = re.compile(r"\]\(<?([^)>#\s]+\.md)(?:#[^)>\s]*)?>?\)")
+
+
+def linked_fast_pages(pages: dict[str, str]) -> set[str]:
+    """The fast pages (src URIs) that the Markdown `pages` ({src URI: text}) link to."""
+    linked = set()
+    for uri, text in pages.items():
+        folder = posixpath.dirname(uri)
+        for target in _MD_LINK.findall(text):
+            resolved = posixpath.normpath(posixpath.join(folder, target))
+            if is_fast_page(resolved):
+                linked.add(resolved)
+    return linked
 
 
 def minify(text: str) -> str:

@@ -235,6 +235,32 @@ def remove_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[
     return removed
 
 
+def mirror(source: Path, target: Path, rels: Iterable[str]) -> None:
+    """Make `target` hold exactly the files `rels` of `source`, hard-linked where the file system allows (else
+    copied): a private view of some files for a tool that reads a whole folder."""
+    source, target = Path(source), Path(target)
+    remove_tree(target)
+    for rel in rels:
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source / rel, dest)
+        except OSError:
+            shutil.copy2(source / rel, dest)
+
+
+def walk_files(root: Path, skip: Iterable[str] = ()) -> list[str]:
+    """Relative paths of the files under `root`, sorted, without looking into the top-level folders in `skip`."""
+    root, skip = Path(root), set(skip)
+    found = []
+    for parent, dirnames, filenames in os.walk(root):
+        rel_parent = Path(parent).relative_to(root).as_posix()
+        if rel_parent == ".":
+            dirnames[:] = [d for d in dirnames if d not in skip]
+        found += [name if rel_parent == "." else f"{rel_parent}/{name}" for name in filenames]
+    return sorted(found)
+
+
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

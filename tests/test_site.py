@@ -272,6 +272,20 @@ def test_a_removed_dump_takes_its_pages_and_their_folders_with_it(tmp_path):
     assert not empty, empty[:5]
 
 
+def test_a_hand_written_link_to_a_missing_paper_fails_the_build_and_one_to_a_real_paper_resolves(tmp_path):
+    project = make_project(tmp_path / "p")
+    about = project / "site_src" / "about.md"
+    text = about.read_text(encoding="utf-8")
+    about.write_text(text + "\n[gone](papers/no-such-paper.md)\n", encoding="utf-8")
+    broken = build_site(project)
+    assert broken.returncode != 0 and "no-such-paper.md" in broken.stderr
+    paper = sorted((project / "site_src" / "papers").glob("*.md"))[0].stem  # written before MkDocs refused
+    about.write_text(text + f"\n[a paper](papers/{paper}.md)\n", encoding="utf-8")
+    fixed = build_site(project)
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert f'href="../papers/{paper}/"' in (project / "site" / "about" / "index.html").read_text(encoding="utf-8")
+
+
 def test_in_page_anchors_resolve_on_every_page(bundled_site):
     """The theme's "skip to content" link and any other #fragment must name an id on the same page."""
     site = bundled_site / "site"
