@@ -218,6 +218,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
 
         with reporter.stage("render") as info:
             site_data = SiteData(catalog, topics, tags, related, site_url)
+            if change is not None:
+                site_data.reuse_records(previous.site_data, change.paper_ids)
             if change is None:  # paper pages are rendered as they are written, on every core (see write)
                 files = render_site(site_data, paper_ids=set())
             else:
@@ -225,10 +227,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
                 files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
             files[SHELL_SOURCE] = SHELL_MARKDOWN
             try:
-                feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit)
+                feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit,
+                                                       only=None if change is None else change.topics)
             except feeds_module.FeedError as error:
                 raise BuildError(str(error)) from error
-            shrinking = feeds_module.check_shrink(store.read_tree(options.site_dir, "feeds/*.xml"), feed_files)
+            published = store.read_tree(options.site_dir, "feeds/*.xml")
+            if change is not None:  # only the feeds of the topics it touched were rendered
+                published = {path: text for path, text in published.items() if path in feed_files}
+            shrinking = feeds_module.check_shrink(published, feed_files)
             if shrinking and not options.allow_shrink:
                 raise BuildError(f"refusing to publish: {shrinking[0]}" + (f" (and {len(shrinking) - 1} more feeds)" if len(shrinking) > 1 else ""))
             info["detail"] = f"{len(files) + len(feed_files)} files"

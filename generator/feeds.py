@@ -265,8 +265,10 @@ def render_feeds(
     site_url: str,
     limit: int = 50,
     site_name: str = "Paper Digest",
+    only: set[str] | None = None,
 ) -> dict[str, str]:
-    """Return {relative path: file text} for every feed plus ``feeds/topics.opml``.
+    """Return {relative path: file text} for every feed plus ``feeds/topics.opml``; with `only` (topic slugs), the
+    all-papers feed, the OPML and only those topics' feeds (an incremental build's: the others did not change).
 
     `tags` maps paper id -> topic slugs (unknown ids and slugs are ignored). Rules for dates,
     undated papers, digest items, `limit` and escaping are in the module docstring.
@@ -322,6 +324,9 @@ def render_feeds(
     outlines = []
 
     def emit(slug: str, name: str, title: str, description: str, page: str, items: list[_Item]) -> None:
+        outlines.append((name, description, f"{site_url}feeds/{slug}.xml", page))
+        if only is not None and slug != ALL_SLUG and slug not in only:
+            return
         kept = _sorted(items)[:limit]
         for kind, ext in (("rss", "xml"), ("atom", "atom")):
             out[f"feeds/{slug}.{ext}"] = _feed(
@@ -333,7 +338,6 @@ def render_feeds(
                 self_url=f"{site_url}feeds/{slug}.{ext}",
                 items=kept,
             )
-        outlines.append((name, description, f"{site_url}feeds/{slug}.xml", page))
 
     emit(
         ALL_SLUG,

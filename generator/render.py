@@ -47,6 +47,20 @@ class SiteData:
         """Each topic's papers, newest first (computed once: every listing of an archive needs it)."""
         return topic_members(self)
 
+    @functools.cached_property
+    def records(self) -> dict[str, str]:
+        """Paper id -> its line of api/papers.json."""
+        return {paper.id: paper_record(paper, self) for paper in self.catalog.papers}
+
+    def reuse_records(self, previous: SiteData, changed: set[str]) -> None:
+        """Take the api/papers.json lines of the papers not in `changed` from an earlier build's data: an
+        incremental build changes no other paper's tags, related papers or digests."""
+        old = previous.records
+        self.__dict__["records"] = {
+            paper.id: paper_record(paper, self) if paper.id in changed or paper.id not in old else old[paper.id]
+            for paper in self.catalog.papers
+        }
+
 
 # ---- escaping ----------------------------------------------------------------------------------
 
@@ -398,23 +412,25 @@ def render_home(data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str
 
 
 def papers_json(data: SiteData) -> str:
-    base = data.site_url
-    records = []
-    for paper in data.catalog.papers:
-        records.append(
-            {
-                "id": paper.id,
-                "title": paper.title,
-                "url": f"{base}papers/{paper.id}/",
-                "tags": list(data.tags.get(paper.id, ())),
-                "related": [{"id": r.id, "score": r.score} for r in data.related.get(paper.id, ())],
-                "first_seen": paper.first_seen or None,
-                "digests": list(paper.digests),
-                "arxiv_id": paper.arxiv_id or None,
-                "links": list(paper.links),
-            }
-        )
-    return json_text(records)
+    """Every paper as one JSON record a line (what `json_text` makes of the list)."""
+    if not data.catalog.papers:
+        return json_text([])
+    return "[\n" + ",\n".join(data.records[paper.id] for paper in data.catalog.papers) + "\n]\n"
+
+
+def paper_record(paper: Paper, data: SiteData) -> str:
+    record = {
+        "id": paper.id,
+        "title": paper.title,
+        "url": f"{data.site_url}papers/{paper.id}/",
+        "tags": list(data.tags.get(paper.id, ())),
+        "related": [{"id": r.id, "score": r.score} for r in data.related.get(paper.id, ())],
+        "first_seen": paper.first_seen or None,
+        "digests": list(paper.digests),
+        "arxiv_id": paper.arxiv_id or None,
+        "links": list(paper.links),
+    }
+    return json_text(record)[:-1]
 
 
 def render_site(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=None) -> dict[str, str]:
