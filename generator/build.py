@@ -155,6 +155,7 @@ class SiteState:
     dump_cache: dict[str, Dump]
     site_data: SiteData
     related_index: RelatedIndex
+    catalog_memo: dict = dataclasses.field(default_factory=dict)
 
 
 def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
@@ -181,11 +182,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
         raise BuildError(str(error)) from error
     inputs = inputs_fingerprint(options, docs_dir)
     dump_cache = previous.dump_cache if previous else {}
+    catalog_memo = previous.catalog_memo if previous else {}
 
     with reporter.stage("parse") as info:
         dumps, found = read_dumps([options.dumps], cache=dump_cache, parse_all=parse_on_every_core)
         problems += found + [p for dump in dumps for p in dump.problems]
-        catalog, merged = build_catalog(dumps)
+        catalog, merged = build_catalog(dumps, memo=catalog_memo)
         problems += merged
         info["detail"] = f"{len(dumps)} dumps, {sum(d.entries for d in dumps)} entries, {len(catalog.papers)} papers"
     if not catalog.papers:
@@ -219,7 +221,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
         with reporter.stage("render") as info:
             site_data = SiteData(catalog, topics, tags, related, site_url)
             if change is not None:
-                site_data.reuse_records(previous.site_data, change.paper_ids)
+                site_data.reuse(previous.site_data, change.paper_ids)
             if change is None:  # paper pages are rendered as they are written, on every core (see write)
                 files = render_site(site_data, paper_ids=set())
             else:
@@ -278,7 +280,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
         if search is not None:
             search.close()
 
-    state = SiteState(inputs, dump_cache, site_data, related_index)
+    state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
                        reporter.timings, incremental=change is not None, state=state)
 

@@ -26,7 +26,11 @@ def dump_order(dump: Dump) -> tuple:
     return (dump.day == "", dump.day, PurePath(dump.path).name, dump.path)
 
 
-def build_catalog(dumps: Sequence[Dump]) -> tuple[Catalog, list[Problem]]:
+def build_catalog(dumps: Sequence[Dump], memo: dict | None = None) -> tuple[Catalog, list[Problem]]:
+    """Every distinct paper and every digest. `memo` (a dict kept between builds, e.g. by the preview server) keeps
+    merged papers by what they were merged from: a rebuild after one new dump re-merges only what it touched."""
+    memo = {} if memo is None else memo
+    used: dict = {}
     problems: list[Problem] = []
     ordered: list[Dump] = []
     seen_hashes: dict[str, str] = {}
@@ -44,9 +48,18 @@ def build_catalog(dumps: Sequence[Dump]) -> tuple[Catalog, list[Problem]]:
     for group_index, members in enumerate(groups):
         for member in members:
             group_of_sighting[member] = group_index
-        merged.append(_merge([sightings[i] for i in members]))
+        group = [sightings[i] for i in members]
+        key = tuple((digest_id(dump), dump.day, paper) for dump, paper in group)
+        used[key] = memo[key] if key in memo else _merge(group)
+        merged.append(used[key])
     ids = _assign_ids(merged)
-    papers_by_group = [dataclasses.replace(paper, id=ids[i]) for i, (paper, _) in enumerate(merged)]
+    papers_by_group = []
+    for (paper, _), paper_id in zip(merged, ids):
+        key = (paper, paper_id)
+        used[key] = memo[key] if key in memo else dataclasses.replace(paper, id=paper_id)
+        papers_by_group.append(used[key])
+    memo.clear()  # what this build used, no more: the memo never outgrows the catalog
+    memo.update(used)
 
     digests = []
     earlier: set[str] = set()

@@ -52,14 +52,21 @@ class SiteData:
         """Paper id -> its line of api/papers.json."""
         return {paper.id: paper_record(paper, self) for paper in self.catalog.papers}
 
-    def reuse_records(self, previous: SiteData, changed: set[str]) -> None:
-        """Take the api/papers.json lines of the papers not in `changed` from an earlier build's data: an
-        incremental build changes no other paper's tags, related papers or digests."""
+    @functools.cached_property
+    def topic_lines(self) -> dict[str, tuple[str, str]]:
+        """Paper id -> its entry in topic pages (Markdown, HTML), filled as pages are rendered: a paper is listed
+        in up to five topics, and an incremental build rerenders whole topic pages of thousands of papers."""
+        return {}
+
+    def reuse(self, previous: SiteData, changed: set[str]) -> None:
+        """Take what was rendered for the papers not in `changed` (api/papers.json lines, topic entries) from an
+        earlier build's data: an incremental build changes no other paper's tags, related papers or digests."""
         old = previous.records
         self.__dict__["records"] = {
             paper.id: paper_record(paper, self) if paper.id in changed or paper.id not in old else old[paper.id]
             for paper in self.catalog.papers
         }
+        self.__dict__["topic_lines"] = {pid: line for pid, line in previous.topic_lines.items() if pid not in changed}
 
 
 # ---- escaping ----------------------------------------------------------------------------------
@@ -290,13 +297,25 @@ def render_topic(topic: Topic, papers: Sequence[Paper], data: SiteData, topics: 
     ]
     if not papers:
         parts.append("No papers in this topic yet.\n")
-    for paper in papers:
-        parts.append(f"- [{md(paper.title)}](../papers/{paper.id}.md) <span class=\"pd-date\">{day_label(paper.first_seen)}</span>"
-                     f"<br><span class=\"pd-snippet\">{md(snippet(paper.abstract))}</span>\n")
+    parts.extend(topic_line(paper, data)[0] for paper in papers)
     return "".join(parts)
 
 
-def render_topic_html(topic: Topic, papers: Sequence[Paper]) -> str:
+def topic_line(paper: Paper, data: SiteData) -> tuple[str, str]:
+    """A paper's entry in topic pages: (Markdown, HTML)."""
+    line = data.topic_lines.get(paper.id)
+    if line is None:
+        date, text = day_label(paper.first_seen), snippet(paper.abstract)
+        line = data.topic_lines[paper.id] = (
+            f"- [{md(paper.title)}](../papers/{paper.id}.md) <span class=\"pd-date\">{date}</span>"
+            f"<br><span class=\"pd-snippet\">{md(text)}</span>\n",
+            f'<li><a href="../../papers/{paper.id}/">{html.escape(paper.title)}</a> <span class="pd-date">{date}</span>'
+            f'<br><span class="pd-snippet">{html.escape(text)}</span></li>\n',
+        )
+    return line
+
+
+def render_topic_html(topic: Topic, papers: Sequence[Paper], data: SiteData) -> str:
     """The topic page's body as HTML for the fast path (the same content as `render_topic`)."""
     e = html.escape
     parts = [
@@ -308,11 +327,7 @@ def render_topic_html(topic: Topic, papers: Sequence[Paper]) -> str:
         parts.append("<p>No papers in this topic yet.</p>\n")
     else:
         parts.append('<ul>\n')
-        parts.extend(
-            f'<li><a href="../../papers/{p.id}/">{e(p.title)}</a> <span class="pd-date">{day_label(p.first_seen)}</span>'
-            f'<br><span class="pd-snippet">{e(snippet(p.abstract))}</span></li>\n'
-            for p in papers
-        )
+        parts.extend(topic_line(paper, data)[1] for paper in papers)
         parts.append("</ul>\n")
     return "".join(parts)
 
@@ -497,7 +512,7 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     for topic in data.topics:
         if topic_slugs is None or topic.slug in topic_slugs:
             yield ShellPage(f"tags/{topic.slug}/", topic.name, topic.description, f"feeds/{topic.slug}",
-                            f"Paper Digest: {topic.name}", render_topic_html(topic, members[topic.slug]))
+                            f"Paper Digest: {topic.name}", render_topic_html(topic, members[topic.slug], data))
     for digest in data.catalog.digests:
         if digest_ids is None or digest.id in digest_ids:
             yield ShellPage(f"digests/{digest.id}/", f"{digest_title(digest)} ({digest.source})",
