@@ -10,6 +10,7 @@ import calendar
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import logging
 import os
@@ -171,7 +172,21 @@ def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
 
 def build(options: BuildOptions, reporter: Reporter | None = None, previous: SiteState | None = None) -> BuildResult:
     """Dumps to finished site. With `previous` (a state from an earlier build in this process) only what the new
-    dumps change is recomputed and rewritten, when nothing else changed; otherwise everything is."""
+    dumps change is recomputed and rewritten, when nothing else changed; otherwise everything is.
+
+    Python's cyclic garbage collector is paused meanwhile: a build allocates millions of acyclic records, and each
+    full collection walks all of them (a second of an incremental build at 50,000 papers; in forked workers it
+    also copies every page it touches). What cycles a build leaves are collected once it is over."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(options, reporter, previous)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState | None) -> BuildResult:
     reporter = reporter or Reporter(options.quiet)
     problems: list[Problem] = []
     config = read_config(options.config)

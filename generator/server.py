@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import fnmatch
 import functools
+import gc
 import http.server
 import ipaddress
 import json
@@ -146,6 +147,12 @@ class Builder:
                 self.state.builds += 1
                 self.state.last = record
                 self._cond.notify_all()
+            # Off the preview's path: free what the build left (the state it replaced included), then keep the
+            # long-lived state (the catalog, the related index) out of later collections, which would walk its
+            # millions of objects every time.
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
 
 def _iso(timestamp: float) -> str:
