@@ -287,7 +287,11 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                     info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
                 if search is not None:  # an incremental build leaves search to the next full build
                     with reporter.stage("search") as info:
-                        search_written, search_removed = write_search_index(site_dir, search.result())
+                        try:
+                            index_files = search.result()
+                        except RuntimeError as error:  # the forked indexer died (killed, out of memory)
+                            raise BuildError(f"search index: {error}") from error
+                        search_written, search_removed = write_search_index(site_dir, index_files)
                         info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
             finally:
                 store.remove_tree(staging)

@@ -296,3 +296,18 @@ def test_in_page_anchors_resolve_on_every_page(bundled_site):
             if f'id="{anchor}"' not in text:
                 missing.append(f"{page.relative_to(site)}#{anchor}")
     assert not missing, missing[:10]
+
+
+def test_a_search_indexer_that_dies_fails_the_build_with_one_line(tmp_path):
+    project = make_project(tmp_path / "p")
+    script = """
+import os, sys
+from generator import build, cli, parallel, search
+parallel.cores = lambda: 2
+build.build_search_index = lambda papers: os._exit(9)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+    result = subprocess.run([sys.executable, "-c", script, "build", "--site-url", SITE_URL], cwd=project,
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "error: search index: background job <lambda> died (exit code 9)"
