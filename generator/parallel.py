@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 
@@ -19,8 +20,8 @@ _CHUNKS_A_WORKER = 4  # so one slow chunk does not leave a core idle
 
 def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_worker: int) -> list:
     """job(chunk) over chunks of `items`, concatenated in order. One process when there is little to do, one
-    core, no fork (not on Linux), or other threads in this process (the preview server's): forking a process
-    that runs threads can deadlock the child on a lock some other thread held."""
+    core, not on Linux, or other threads in this process (the preview server's): forking a process that runs
+    threads can deadlock the child on a lock some other thread held."""
     items = list(items)
     workers = min(cores(), len(items) // max(min_items_a_worker, 1))
     if workers < 2 or not _can_fork():
@@ -85,4 +86,5 @@ def _send_result(sender, job: Callable, args: tuple) -> None:
 
 
 def _can_fork() -> bool:
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    # Linux only: on macOS a forked child of a process that loaded the system's numerical libraries can crash.
+    return sys.platform.startswith("linux") and threading.active_count() == 1
