@@ -235,11 +235,10 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
 
         with reporter.stage("render") as info:
             site_data = SiteData(catalog, topics, tags, related, site_url)
-            if change is not None:
-                site_data.reuse(previous.site_data, change.paper_ids)
             if change is None:  # paper pages are rendered as they are written, on every core (see write)
                 files = render_site(site_data, paper_ids=set())
             else:
+                site_data.reuse(previous.site_data, change.paper_ids)
                 change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
                 files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
             files[SHELL_SOURCE] = SHELL_MARKDOWN
@@ -356,8 +355,9 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, staging: Path, sit
     shell = read_shell(staging)
     rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
     if full:
-        written, removed = store.sync_dir(staging, site_dir, keep=lambda rel: is_fast_output(rel) or rel.startswith(f"{SEARCH_FOLDER}/"),
-                                          skip=("papers", SEARCH_FOLDER))  # the fast pages' and search's own
+        # papers/ and the search index are the fast pages' and the search stage's own; so are tags/<slug>/ and
+        # digests/<id>/, beside the index pages MkDocs makes there
+        written, removed = store.sync_dir(staging, site_dir, keep=is_fast_output, skip=("papers", SEARCH_FOLDER))
     else:
         written, removed = store.copy_changed(staging, site_dir), []
     store.remove_tree(staging)

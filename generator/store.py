@@ -173,28 +173,14 @@ def sync_dir(source: Path, target: Path, keep=None, skip: Iterable[str] = ()) ->
     another step owns all of them, and walking 50,000 page folders takes seconds)."""
     source, target = Path(source), Path(target)
     written = copy_changed(source, target) if source.is_dir() else []
-    wanted = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()} if source.is_dir() else set()
+    wanted = set(walk_files(source))
     removed = []
-    if target.is_dir():
-        skip = set(skip)
-        folders = []
-        for parent, dirnames, filenames in os.walk(target):
-            rel_parent = Path(parent).relative_to(target).as_posix()
-            if rel_parent == ".":
-                dirnames[:] = [d for d in dirnames if d not in skip]
-                prefix = ""
-            else:
-                folders.append(Path(parent))
-                prefix = rel_parent + "/"
-            for name in sorted(filenames):
-                rel = prefix + name
-                if rel not in wanted and not (keep and keep(rel)):
-                    (target / rel).unlink()
-                    removed.append(rel)
-        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-            if not any(folder.iterdir()):
-                folder.rmdir()
-    return written, sorted(removed)
+    for rel in walk_files(target, skip):
+        if rel not in wanted and not (keep and keep(rel)):
+            (target / rel).unlink()
+            removed.append(rel)
+            _remove_empty_parents(target, rel)
+    return written, removed
 
 
 def _remove_empty_parents(root: Path, rel: str) -> None:
@@ -220,8 +206,7 @@ def remove_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[
         if not base.is_dir():
             continue
         if rest == "**/*":
-            candidates = [Path(parent, name).relative_to(root).as_posix()
-                          for parent, _, names in os.walk(base) for name in names]
+            candidates = [f"{folder}/{rel}" for rel in walk_files(base)]
         elif rest.startswith("*/") and "*" not in rest[2:]:
             with os.scandir(base) as entries:
                 candidates = [f"{folder}/{entry.name}/{rest[2:]}" for entry in entries if entry.is_dir(follow_symlinks=False)]
