@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import json
 import logging
 import os
 import sys
@@ -23,9 +24,9 @@ import yaml
 
 from . import feeds as feeds_module
 from . import parallel, store
-from .catalog import build_catalog
+from .catalog import IdMapError, build_catalog, ids_text, parse_ids
 from .ingest import parse_each, read_dumps
-from .models import Catalog, Dump, Paper, Problem
+from .models import Catalog, Dump, Paper, Problem, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
                         linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .related import RelatedIndex
@@ -35,7 +36,8 @@ from .search import build_index as build_search_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
-GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds", "_shell")
+GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds", "_shell", "_report.json")
+REPORT = "_report.json"  # what the build read, skipped and complained about (site/_report.json)
 SEARCH_FOLDER = "search-index"  # written into the site after MkDocs, like the fast pages
 
 
@@ -100,7 +102,7 @@ class Reporter:
                 print(f"[build] {name}{detail} ({elapsed:.2f} s)", file=self.stream, flush=True)
 
     def problem(self, problem: Problem | str) -> None:
-        print(str(problem), file=self.stream, flush=True)
+        print(printable(str(problem)), file=self.stream, flush=True)
 
 
 def read_config(config_file: Path) -> dict:
@@ -117,6 +119,27 @@ class _LenientLoader(yaml.SafeLoader):
 
 
 _LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def build_report(catalog: Catalog, problems: list[Problem], dumps_dir: Path) -> str:
+    """`_report.json`: the dumps read, those quarantined (with the cause) and every problem, by file name relative
+    to the dumps folder; no time and no absolute path, so the same input gives the same bytes."""
+    def name(path: str) -> str:
+        try:
+            return Path(path).resolve().relative_to(dumps_dir.resolve()).as_posix()
+        except ValueError:
+            return Path(path).name
+
+    report = {
+        "dumps": len(catalog.dumps),
+        "papers": len(catalog.papers),
+        "digests": len(catalog.digests),
+        "quarantined": sorted(({"file": name(d.path), "cause": d.quarantined} for d in catalog.dumps if d.quarantined),
+                              key=lambda item: item["file"]),
+        "problems": sorted(({"file": name(p.path), "line": p.line, "severity": p.severity, "message": p.message}
+                            for p in problems), key=lambda item: (item["file"], item["line"], item["message"])),
+    }
+    return json.dumps(report, indent=1) + "\n"  # ASCII: a file name may hold undecodable bytes
 
 
 def source_date_epoch(catalog: Catalog) -> int:
@@ -200,11 +223,19 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     catalog_memo = previous.catalog_memo if previous else {}
 
     with reporter.stage("parse") as info:
+        ids_path = options.dumps / store.IDS_NAME
+        try:
+            ids_before = store.read_text(ids_path, max_bytes=1 << 30) if options.dumps.is_dir() else None
+            published = parse_ids(ids_before)
+        except (IdMapError, OSError, UnicodeDecodeError) as error:
+            raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error
         dumps, found = read_dumps([options.dumps], cache=dump_cache, parse_all=parse_on_every_core)
         problems += found + [p for dump in dumps for p in dump.problems]
-        catalog, merged = build_catalog(dumps, memo=catalog_memo)
+        catalog, merged = build_catalog(dumps, memo=catalog_memo, published=published)
         problems += merged
-        info["detail"] = f"{len(dumps)} dumps, {sum(d.entries for d in dumps)} entries, {len(catalog.papers)} papers"
+        quarantined = sum(1 for d in dumps if d.quarantined)
+        info["detail"] = (f"{len(dumps)} dumps, {sum(d.entries for d in dumps)} entries, {len(catalog.papers)} papers"
+                          + (f", {quarantined} dumps quarantined" if quarantined else ""))
     if not catalog.papers:
         raise BuildError(f"{options.dumps}: no papers in any dump; nothing to publish")
 
@@ -242,6 +273,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                 change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
                 files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
             files[SHELL_SOURCE] = SHELL_MARKDOWN
+            files[REPORT] = build_report(catalog, problems, options.dumps)
             try:
                 feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit,
                                                        only=None if change is None else change.topics)
@@ -298,6 +330,9 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
         if search is not None:
             search.close()
 
+    ids_after = ids_text(catalog.ids)
+    if options.dumps.is_dir() and ids_after != ids_before:  # every id this build published, kept for the next one
+        store.write_atomic(ids_path, ids_after, durable=True)
     state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
                        reporter.timings, incremental=change is not None, state=state)
@@ -465,10 +500,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = build(options)
     except BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return 1
     print(
-        f"built {result.papers} papers, {result.topics} topics, {result.digests} digests into {options.site_dir} "
+        f"built {result.papers} papers, {result.topics} topics, {result.digests} digests into {printable(str(options.site_dir))} "
         f"({len(result.problems)} problem(s); {sum(result.timings.values()):.1f} s)",
         file=sys.stderr,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 
 from slugify import slugify
@@ -26,15 +27,22 @@ def dump_order(dump: Dump) -> tuple:
     return (dump.day == "", dump.day, PurePath(dump.path).name, dump.path)
 
 
-def build_catalog(dumps: Sequence[Dump], memo: dict | None = None) -> tuple[Catalog, list[Problem]]:
+def build_catalog(dumps: Sequence[Dump], memo: dict | None = None,
+                  published: Mapping[str, str] | None = None) -> tuple[Catalog, list[Problem]]:
     """Every distinct paper and every digest. `memo` (a dict kept between builds, e.g. by the preview server) keeps
-    merged papers by what they were merged from: a rebuild after one new dump re-merges only what it touched."""
+    merged papers by what they were merged from: a rebuild after one new dump re-merges only what it touched.
+
+    `published` (from `parse_ids`: paper key -> id) holds the id each paper was first published under: a paper
+    keeps it whatever dump arrives later; `Catalog.ids` is that map with this build's papers added."""
     memo = {} if memo is None else memo
+    published = published or {}
     used: dict = {}
     problems: list[Problem] = []
     ordered: list[Dump] = []
     seen_hashes: dict[str, str] = {}
     for dump in sorted(dumps, key=dump_order):
+        if dump.quarantined:  # reported with its cause by whoever read it; none of it is published
+            continue
         if dump.content_hash in seen_hashes:
             problems.append(Problem(dump.path, f"same content as {seen_hashes[dump.content_hash]}; counted once", severity="warning"))
             continue
@@ -43,7 +51,7 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None) -> tuple[Cata
 
     sightings = [(dump, paper) for dump in ordered for paper in dump.papers]
     groups = _group_sightings([paper for _, paper in sightings])
-    merged: list[tuple[Paper, str]] = []  # (paper without id, key for its id)
+    merged: list[tuple[Paper, tuple[str, ...]]] = []  # (paper without id, its keys: titles, then arXiv id)
     group_of_sighting: dict[int, int] = {}
     for group_index, members in enumerate(groups):
         for member in members:
@@ -52,7 +60,8 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None) -> tuple[Cata
         key = tuple((digest_id(dump), dump.day, paper) for dump, paper in group)
         used[key] = memo[key] if key in memo else _merge(group)
         merged.append(used[key])
-    ids = _assign_ids(merged)
+    ids, id_problems = _assign_ids(merged, published)
+    problems += id_problems
     papers_by_group = []
     for (paper, _), paper_id in zip(merged, ids):
         key = (paper, paper_id)
@@ -87,7 +96,12 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None) -> tuple[Cata
         earlier.update(page_ids)
 
     digests.sort(key=lambda d: (d.day == "", newest_first(d.day), d.id))
-    catalog = Catalog(papers=tuple(sorted(papers_by_group, key=lambda p: p.id)), digests=tuple(digests), dumps=tuple(dumps))
+    ids_after = dict(published)
+    for (_, keys), paper_id in zip(merged, ids):
+        for key in keys:
+            ids_after.setdefault(key, paper_id)  # a key keeps the id it was first published under
+    catalog = Catalog(papers=tuple(sorted(papers_by_group, key=lambda p: p.id)), digests=tuple(digests), dumps=tuple(dumps),
+                      ids=ids_after)
     return catalog, problems
 
 
@@ -127,7 +141,7 @@ def _group_sightings(papers: Sequence[Paper]) -> list[list[int]]:
     return [members for _, members in sorted(groups.items())]
 
 
-def _merge(sightings: list[tuple[Dump, Paper]]) -> tuple[Paper, str]:
+def _merge(sightings: list[tuple[Dump, Paper]]) -> tuple[Paper, tuple[str, ...]]:
     """One record from every sighting: nothing is lost, and the first sighting names the paper."""
     first = sightings[0][1]
     papers = [paper for _, paper in sightings]
@@ -149,14 +163,14 @@ def _merge(sightings: list[tuple[Dump, Paper]]) -> tuple[Paper, str]:
         digests=tuple(digests),
         first_seen=min(days, default=""),
     )
-    return paper, normalize_title(first.title)
+    keys = [TITLE_KEY + title for title in dict.fromkeys(normalize_title(p.title) for p in papers)]
+    keys += [ARXIV_KEY + arxiv_id for arxiv_id in dict.fromkeys(p.arxiv_id for p in papers if p.arxiv_id)]
+    return paper, tuple(keys)
 
 
 def _union(lists) -> tuple[str, ...]:
-    out: list[str] = []
-    for items in lists:
-        out.extend(item for item in items if item not in out)
-    return tuple(out)
+    """Every item once, in first-seen order; a dict, so 450,000 authors take a moment, not minutes."""
+    return tuple(dict.fromkeys(item for items in lists for item in items))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -165,24 +179,85 @@ def _slug(key: str) -> str:
     return slugify(key, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "paper"
 
 
-def _assign_ids(merged: list[tuple[Paper, str]]) -> list[str]:
-    """A slug of the normalised title; on a collision the paper seen first keeps the bare slug (it was published
-    first), the others get a suffix from their title's hash, so no published id moves when papers are added."""
-    slugs = []
-    for _, key in merged:
-        slugs.append(_slug(key))
+def _assign_ids(merged: list[tuple[Paper, tuple[str, ...]]], published: Mapping[str, str]) -> tuple[list[str], list[Problem]]:
+    """A paper published before keeps its id (found by its arXiv id, else by any of its titles). A new paper gets a
+    slug of its normalised title; when that is taken (by a published paper, or by a new one seen earlier) it gets a
+    suffix from its title's hash, so no published id moves when papers are added."""
+    problems: list[Problem] = []
+    ids: list[str] = [""] * len(merged)
+    taken = set(published.values())
+    claimed: set[str] = set()
+    for index, (paper, keys) in enumerate(merged):
+        found = list(dict.fromkeys(published[key] for key in (*_arxiv_first(keys),) if key in published))
+        free = [paper_id for paper_id in found if paper_id not in claimed]
+        if free:
+            ids[index] = free[0]
+            claimed.add(free[0])
+            if len(found) > 1:
+                others = ", ".join(found[1:])
+                problems.append(Problem(ids[index], f"papers published as {ids[index]} and {others} are one paper now; "
+                                                    f"it stays at {ids[index]}", severity="warning"))
+    fresh = [index for index in range(len(merged)) if not ids[index]]
     by_slug: dict[str, list[int]] = {}
-    for index, slug in enumerate(slugs):
-        by_slug.setdefault(slug, []).append(index)
-    ids = list(slugs)
+    for index in fresh:
+        by_slug.setdefault(_slug(merged[index][1][0].removeprefix(TITLE_KEY)), []).append(index)
     for slug, members in by_slug.items():
-        if len(members) == 1 and slug != "paper":
-            continue
-        members.sort(key=lambda i: (merged[i][0].first_seen == "", merged[i][0].first_seen, merged[i][1]))
-        keep_bare = slug != "paper"
+        members.sort(key=lambda i: (merged[i][0].first_seen == "", merged[i][0].first_seen, merged[i][1][0]))
         for rank, index in enumerate(members):
-            if rank == 0 and keep_bare:
-                continue
-            digest = hashlib.sha256(merged[index][1].encode("utf-8")).hexdigest()[:6]
-            ids[index] = f"{slug}-{digest}"
-    return ids
+            candidate = slug
+            if rank > 0 or slug == "paper" or slug in taken or slug in claimed:
+                title_key = merged[index][1][0].removeprefix(TITLE_KEY)
+                digest = hashlib.sha256(title_key.encode("utf-8")).hexdigest()
+                length = 6
+                candidate = f"{slug}-{digest[:length]}"
+                while candidate in taken or candidate in claimed:  # a published id or another new paper has it
+                    length += 2
+                    candidate = f"{slug}-{digest[:length]}" if length <= 64 else f"{slug}-{digest}-{length}"
+            ids[index] = candidate
+            claimed.add(candidate)
+    return ids, problems
+
+
+def _arxiv_first(keys: tuple[str, ...]) -> list[str]:
+    """An arXiv id names a paper more surely than a title: look it up first."""
+    return sorted(keys, key=lambda key: not key.startswith(ARXIV_KEY))
+
+
+# ---- the published ids (dumps/ids.json) ----------------------------------------------------------
+
+TITLE_KEY = "title:"
+ARXIV_KEY = "arxiv:"
+IDS_VERSION = 1
+
+
+class IdMapError(ValueError):
+    """The id map cannot be read; a build must not go on without it (published ids could move)."""
+
+
+def parse_ids(text: str | None) -> dict[str, str]:
+    """Paper key (`arxiv:<id>` or `title:<normalised title>`) -> published id, from the text of `ids.json`."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise IdMapError(f"not valid JSON ({str(error).split(':')[0]})") from None
+    if not isinstance(data, dict) or data.get("version") != IDS_VERSION or not isinstance(data.get("ids"), dict):
+        raise IdMapError(f'expected {{"version": {IDS_VERSION}, "ids": {{id: [keys]}}}}')
+    out: dict[str, str] = {}
+    for paper_id, keys in data["ids"].items():
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k.startswith((TITLE_KEY, ARXIV_KEY)) for k in keys):
+            raise IdMapError(f"id {paper_id!r}: expected a list of 'title:…' or 'arxiv:…' keys")
+        for key in keys:
+            if out.setdefault(key, paper_id) != paper_id:
+                raise IdMapError(f"key {key!r} belongs to both {out[key]!r} and {paper_id!r}")
+    return out
+
+
+def ids_text(ids: Mapping[str, str]) -> str:
+    """`ids.json`: one line per published id with its keys, sorted, so the same map gives the same bytes."""
+    by_id: dict[str, list[str]] = {}
+    for key, paper_id in ids.items():
+        by_id.setdefault(paper_id, []).append(key)
+    lines = [f"{json.dumps(paper_id)}: {json.dumps(sorted(keys))}" for paper_id, keys in sorted(by_id.items())]
+    return f'{{"version": {IDS_VERSION}, "ids": {{\n' + ",\n".join(lines) + "\n}}\n"

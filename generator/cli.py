@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .catalog import build_catalog
     from .ingest import read_dumps
+    from .models import printable
     from .textclean import normalize_title
 
     dumps, general = read_dumps(args.paths)
@@ -107,6 +108,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "entries": dump.entries,
                 "papers": len({normalize_title(p.title) for p in dump.papers}),
                 "day": dump.day,
+                "quarantined": dump.quarantined,
                 "problems": [str(p) for p in dump.problems],
             }
             for dump in dumps
@@ -119,12 +121,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         report["problems"].append("no dumps found")
         failed = True
     if args.json:
-        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(report, sys.stdout, indent=2)  # ASCII: a file name may hold undecodable bytes
         sys.stdout.write("\n")
     else:
         for item in report["dumps"]:
             day = item["day"] or "undated"
-            print(f"{item['path']}: {item['format']}, {day}, {item['entries']} entries, {item['papers']} papers")
+            print(printable(f"{item['path']}: {item['format']}, {day}, {item['entries']} entries, {item['papers']} papers"))
             for problem in item["problems"]:
                 print(f"  {problem}")
         for problem in report["problems"]:

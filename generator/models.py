@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+
+# Characters that move the cursor, recolour a terminal, reorder text or split a line: never printed as they are.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """`text` safe to print as part of one line: control, format and unpaired surrogate characters (a newline, an
+    ANSI escape, a bidi override, undecodable bytes of a file name) as `\\x..`/`\\u..` escapes, and a leading
+    `::` (a CI workflow command) escaped. Every line that shows a file name or a problem goes through here."""
+    if not text.isprintable():
+        text = "".join(_escape(ch) if unicodedata.category(ch) in _UNPRINTABLE_CATEGORIES else ch for ch in text)
+    if text.lstrip().startswith("::"):
+        text = text.replace(":", "\\x3a", 1)
+    return text
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 @dataclass(frozen=True)
@@ -15,8 +35,9 @@ class Problem:
     severity: str = "error"  # "error" makes `check` fail; "warning" is reported only
 
     def __str__(self) -> str:
+        """One printable line, whatever the file name or message holds."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        return printable(f"{where}: {self.severity}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,7 @@ class Dump:
     query: str = ""
     topic: str = ""
     content_hash: str = ""
+    quarantined: str = ""  # why the dump is kept out of the catalog (generator/validate.py); "" when it is not
 
     @property
     def entries(self) -> int:
@@ -60,7 +82,7 @@ class Dump:
 
     @property
     def clean(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
+        return not self.quarantined and not any(p.severity == "error" for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -102,6 +124,7 @@ class Catalog:
     papers: tuple[Paper, ...]  # sorted by id
     digests: tuple[Digest, ...]  # newest first, undated last
     dumps: tuple[Dump, ...]
+    ids: dict = field(default_factory=dict, compare=False, repr=False)  # paper key -> published id (catalog.parse_ids)
 
     def by_id(self) -> dict[str, Paper]:
         return {p.id: p for p in self.papers}

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from . import store
+from . import manifest, store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
 from .ingest import read_dumps
 from .readers import read_dump
@@ -201,17 +201,11 @@ class DumpStore:
         return 201, {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
 
     def _add_to_manifest(self, name: str, captured: dt.datetime, page_url: str) -> None:
-        """Append the entry as text, so the manifest's comments and order survive."""
-        path = self.dumps_dir / store.MANIFEST_NAME
-        current = store.read_text(path) or "dumps:\n"
-        if "dumps:" not in current:
-            current = current.rstrip("\n") + "\ndumps:\n"
+        """The entry set through the YAML library (comments and order survive); ManifestError if it cannot be."""
         entry = {"captured": captured.isoformat().replace("+00:00", "Z")}
         if page_url:
             entry["url"] = page_url
-        block = yaml.safe_dump({name: entry}, allow_unicode=True, sort_keys=False, width=1_000_000)
-        indented = "".join(f"  {line}\n" for line in block.splitlines())
-        store.write_atomic(path, current.rstrip("\n") + "\n" + indented, durable=True)
+        manifest.add_entry(self.dumps_dir, name, entry)
 
     def _commit(self, name: str) -> None:
         cwd = self.dumps_dir

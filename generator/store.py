@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -11,34 +13,80 @@ from pathlib import Path
 from .readers import DUMP_SUFFIXES
 
 MANIFEST_NAME = "manifest.yml"
+IDS_NAME = "ids.json"  # the published id of every paper (generator/catalog.py); not a dump
+
+
+class RefusedFile(OSError):
+    """A dump path that is not a regular file (a symlink, a folder, a FIFO, a device), or is over the size limit."""
 
 
 def find_dumps(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    """Dump files among `paths` (files, or folders searched one level deep), sorted; plus paths that do not exist."""
+    """Dump paths among `paths` (files, or folders searched one level deep), sorted; plus paths that do not exist.
+
+    Every name with a dump's suffix is listed, whatever it is (a symlink, a folder, a FIFO): `read_dump_file`
+    refuses what is not a regular file, by name, so nothing is silently skipped and nothing is followed."""
     found: list[Path] = []
     missing: list[str] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if path.is_dir():  # a folder named here may be a symlink (the operator chose it); its entries may not
             found.extend(
                 child
                 for child in sorted(path.iterdir())
-                if child.is_file() and child.suffix.lower() in DUMP_SUFFIXES and not child.name.startswith(".")
+                if child.suffix.lower() in DUMP_SUFFIXES and not child.name.startswith(".") and child.name != IDS_NAME
             )
-        elif path.is_file():
+        elif os.path.lexists(path):
             found.append(path)
         else:
             missing.append(str(raw))
     return found, missing
 
 
+def read_dump_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a dump that is a regular file of at most `max_bytes`; `RefusedFile` otherwise.
+
+    Opened without following a symlink and without blocking on a FIFO, and checked on the open file, so a file
+    swapped for a symlink meanwhile is refused too; an oversized file is never read into memory."""
+    mode = os.lstat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise RefusedFile(f"{_kind(mode)}, not a regular file; not read")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RefusedFile("a symlink, not a regular file; not read") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedFile(f"{_kind(info.st_mode)}, not a regular file; not read")
+        if info.st_size > max_bytes:
+            raise RefusedFile(f"{info.st_size:,} bytes, over the limit of {max_bytes:,} bytes per dump; not read")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew while being read
+        raise RefusedFile(f"over the limit of {max_bytes:,} bytes per dump; not read")
+    return data
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symlink"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
 def read_bytes(path: Path) -> bytes:
     return Path(path).read_bytes()
 
 
-def read_text(path: Path) -> str | None:
+def read_text(path: Path, max_bytes: int | None = None) -> str | None:
+    """The text of a file; None when it does not exist. With `max_bytes`, only a regular file (never a symlink) of
+    at most that size is read (`RefusedFile` otherwise): for inputs that sit beside the dumps."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        if max_bytes is None:
+            return Path(path).read_text(encoding="utf-8")
+        return read_dump_file(Path(path), max_bytes).decode("utf-8")
     except (FileNotFoundError, NotADirectoryError):
         return None
 

@@ -55,7 +55,13 @@ class _Seq(list):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry line numbers for error messages."""
+    """SafeLoader whose mappings and sequences carry line numbers for error messages, and that refuses aliases: a
+    taxonomy never needs one, and nested aliases ("billion laughs") expand a small file into gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise _Located(self.peek_event().start_mark.line + 1, "YAML aliases (*name) are not allowed in a taxonomy")
+        return super().compose_node(parent, index)
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
@@ -121,6 +127,10 @@ def parse_taxonomy(text: str, source: str = "topics.yml") -> tuple[Topic, ...]:
         raise TaxonomyError(f"{source}:{line}: YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{source}:1: YAML error: {' '.join(str(exc).split())}") from None
+    except TaxonomyError:
+        raise
+    except (ValueError, TypeError, RecursionError) as exc:  # a date such as 2025-02-30, a 5,000-digit number, deep nesting
+        raise TaxonomyError(f"{source}:1: cannot read: {' '.join(str(exc).split())[:200]}") from None
 
 
 def _parse(text: str) -> tuple[Topic, ...]:

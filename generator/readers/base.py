@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -36,10 +37,7 @@ def make_paper(
     """A `Paper` with clean text; links are the extra ones (project page, code) then those in the abstract."""
     title = clean_text(title)
     abstract = clean_text(abstract)
-    links: list[str] = []
-    for url in (*extra_links, *(span.url for span in find_urls(abstract))):
-        if url and url not in links:
-            links.append(url)
+    links = dict.fromkeys(url for url in (*extra_links, *(span.url for span in find_urls(abstract))) if url)
     arxiv_id = arxiv_id.strip()
     return Paper(
         title=title,
@@ -61,7 +59,11 @@ def iso_day(value: object) -> str:
     if not match:
         return ""
     year, month, day = (int(g) for g in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1990 <= year <= 2200):
+    if not 1990 <= year <= 2200:
+        return ""
+    try:
+        dt.date(year, month, day)  # 2025-02-30 is no day: it would stop the build where dates are computed
+    except ValueError:
         return ""
     return match.group(0)
 
@@ -73,10 +75,13 @@ def day_from_url(url: str) -> str:
 
 
 def as_int(value: object) -> int:
+    """A count from a JSON number or digits; 0 for anything else (a 5,000-digit string is not a count)."""
     if isinstance(value, bool):
         return 0
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+            return int(digits)
     return 0

@@ -24,8 +24,12 @@ def papers_from_items(items: object, path: str, where: str) -> tuple[list[Paper]
             continue
         if not abstract:
             problems.append(Problem(path, f"{where}[{index}] ({title[:60]!r}): title with no abstract"))
+        raw_authors = paper.get("authors")
+        if raw_authors is not None and not isinstance(raw_authors, list):
+            problems.append(Problem(path, f"{where}[{index}] ({title[:60]!r}): authors is {_kind(raw_authors)}, not a list; ignored"))
+            raw_authors = None
         authors = tuple(
-            _text(a.get("name")) for a in paper.get("authors") or () if isinstance(a, dict) and _text(a.get("name"))
+            _text(a.get("name")) for a in raw_authors or () if isinstance(a, dict) and _text(a.get("name"))
         )
         links = tuple(
             url
@@ -44,6 +48,10 @@ def papers_from_items(items: object, path: str, where: str) -> tuple[list[Paper]
             )
         )
     return papers, problems
+
+
+def _kind(value: object) -> str:
+    return {bool: "true or false", int: "a number", float: "a number", str: "text", dict: "an object"}.get(type(value), "a value")
 
 
 def _text(value: object) -> str:

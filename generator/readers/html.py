@@ -53,9 +53,10 @@ def _from_hydration(path: str, soup: BeautifulSoup, result: ReadResult) -> bool:
             continue
         try:
             props = json.loads(raw)  # the parser already undid the HTML escaping of the attribute
-        except (json.JSONDecodeError, TypeError) as error:
+        except (ValueError, TypeError) as error:  # ValueError: not JSON, or an integer of more than 4,300 digits
             if element.get("data-target") == "DailyPapers":
-                result.problems.append(Problem(path, f"DailyPapers data-props is not valid JSON ({error.msg})"))
+                detail = error.msg if isinstance(error, json.JSONDecodeError) else str(error).split(":")[0]
+                result.problems.append(Problem(path, f"DailyPapers data-props is not valid JSON ({detail})"))
             continue
         if not isinstance(props, dict):
             continue

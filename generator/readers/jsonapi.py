@@ -18,6 +18,9 @@ def read_json(path: str, text: str) -> ReadResult:
     except json.JSONDecodeError as error:
         result.problems.append(Problem(path, f"not valid JSON: {error.msg}", error.lineno))
         return result
+    except ValueError as error:  # an integer of more than 4,300 digits
+        result.problems.append(Problem(path, f"not readable JSON: {str(error).split(':')[0]}"))
+        return result
     items, where = data, "the top-level list"
     if isinstance(data, dict):
         result.day = iso_day(data.get("dateString")) or iso_day(data.get("date"))

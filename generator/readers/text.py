@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..models import Problem
-from .base import ReadResult, make_paper
+from .base import ReadResult, iso_day, make_paper
 
 PAGE_CHROME = frozenset(
     line.casefold()
@@ -87,7 +87,7 @@ def _strip_header(content: list[tuple[int, str]], result: ReadResult) -> list[tu
         if month_day:
             result.month_day = month_day
             if year:
-                result.day = f"{year}-{month_day}"
+                result.day = iso_day(f"{year}-{month_day}")  # "Feb 30, 2025" gives no day
             content = content[1:]
         if content and _GLUED_SUBSCRIBE_RE.match(content[0][1]):
             number, line = content[0]
