@@ -73,14 +73,14 @@ def read_dumps(paths: Iterable[str | Path], cache: dict[str, Dump] | None = None
             continue
         path, _, key = item
         entry = manifest.get(path.resolve(), ManifestEntry())
-        # The manifest can give a URL, query or topic: those are checked again, the papers were when read.
+        # The name, and what the manifest gives (URL, query, topic), are checked here; the papers were when read.
         dumps.append(validate.admit(with_manifest(_named(cache[key], str(path)), entry), papers=False))
     return dumps, problems
 
 
 def parse_each(files: list[tuple[str, bytes]]) -> list[Dump]:
     """What the readers make of each (path, bytes), in order, validated (quarantined where they must be)."""
-    return [validate.read_valid_dump(path, data) for path, data in files]
+    return [validate.read_valid_dump(path, data, check_name=False) for path, data in files]  # cached by content
 
 
 def with_manifest(dump: Dump, entry: ManifestEntry) -> Dump:

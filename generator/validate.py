@@ -36,12 +36,13 @@ _NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _NAME_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def read_valid_dump(path: str, data: bytes, page_url: str = "") -> Dump:
+def read_valid_dump(path: str, data: bytes, page_url: str = "", check_name: bool = True) -> Dump:
     """What `check`, `build` and `serve` make of one dump's bytes: parsed (never raises), then validated.
 
     A dump that must not enter the catalog comes back quarantined: no papers, `quarantined` naming the cause (one
     line), and that cause as its only problem. `page_url` is the URL the dump will be stored with (serve's
-    `X-Page-Url`), checked like the URL a manifest gives."""
+    `X-Page-Url`), checked like the URL a manifest gives. `check_name=False` leaves out the file name: for what is
+    cached by content and may be found again under another name."""
     if len(data) > MAX_DUMP_BYTES:
         return refused(path, f"{len(data):,} bytes, over the limit of {MAX_DUMP_BYTES:,} bytes per dump",
                        hashlib.sha256(data).hexdigest())
@@ -52,15 +53,15 @@ def read_valid_dump(path: str, data: bytes, page_url: str = "") -> Dump:
                        hashlib.sha256(data).hexdigest())
     if page_url and not dump.url:
         dump = dataclasses.replace(dump, url=page_url)
-    return admit(dump)
+    return admit(dump, check_name=check_name)
 
 
-def admit(dump: Dump, papers: bool = True) -> Dump:
-    """`dump` as it is when it may enter the catalog, else quarantined. `papers=False` checks only what the
-    manifest can change (URL, query, topic, day), for a dump whose papers were checked when it was read."""
+def admit(dump: Dump, papers: bool = True, check_name: bool = True) -> Dump:
+    """`dump` as it is when it may enter the catalog, else quarantined. `papers=False` checks only its name and
+    what the manifest can change (URL, query, topic, day), for a dump whose papers were checked when it was read."""
     if dump.quarantined:
         return dump
-    cause = dump_fault(dump) or (papers_fault(dump.papers) if papers else "")
+    cause = (name_fault(dump.path) if check_name else "") or dump_fault(dump) or (papers_fault(dump.papers) if papers else "")
     return quarantine(dump, cause) if cause else dump
 
 
@@ -73,11 +74,16 @@ def refused(path: str, cause: str, content_hash: str = "") -> Dump:
     return quarantine(Dump(path=path, format="unknown", papers=(), content_hash=content_hash), cause)
 
 
-def dump_fault(dump: Dump) -> str:
-    """Why the dump's own fields (file name, URL, query, topic, day) cannot be published, or ""."""
-    name = dump.path.replace("\\", "/").rsplit("/", 1)[-1]
+def name_fault(path: str) -> str:
+    """Why the dump's file name cannot be published (it lands in pages and printed lines), or ""."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
     if any(unicodedata.category(ch) in _NAME_BAD_CATEGORIES for ch in name):
         return "its file name holds control or invisible characters; rename it"
+    return ""
+
+
+def dump_fault(dump: Dump) -> str:
+    """Why the dump's own fields (URL, query, topic, day) cannot be published, or ""."""
     for label, value, limit in (("URL", dump.url, MAX_URL), ("query", dump.query, MAX_LABEL), ("topic", dump.topic, MAX_LABEL)):
         fault = text_fault(value, limit)
         if fault:
