@@ -31,8 +31,9 @@ def load_manifests(folders: Iterable[Path]) -> tuple[dict[Path, ManifestEntry], 
             continue
         parsed, found = parse_manifest(text, str(manifest_path))
         problems.extend(found)
-        for name, entry in parsed.items():
-            entries[(folder / name).resolve()] = entry
+        resolved = folder.resolve()
+        for name, entry in parsed.items():  # plain file names (parse_manifest checks): joined, never resolved
+            entries[resolved / name] = entry
     return entries, problems
 
 

@@ -86,6 +86,10 @@ def parse_manifest(text: str, source: str = "manifest.yml") -> tuple[dict[str, M
         problems.append(Problem(source, f"unknown top-level key(s) {', '.join(map(repr, unknown))}; known: {', '.join(TOP_KEYS)}"))
     entries: dict[str, ManifestEntry] = {}
     for name, details in (data.get("dumps") or {}).items():
+        name = "" if name is None else str(name)
+        if not name or name in (".", "..") or any(ch in name for ch in "/\\\0"):
+            problems.append(Problem(source, f"dump {name!r}: not the name of a file beside the manifest"))
+            continue
         details = details or {}
         if not isinstance(details, dict):
             problems.append(Problem(source, f"dump {name!r}: expected a mapping of details"))
