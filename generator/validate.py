@@ -78,7 +78,7 @@ def name_fault(path: str) -> str:
     """Why the dump's file name cannot be published (it lands in pages and printed lines), or ""."""
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     if any(unicodedata.category(ch) in _NAME_BAD_CATEGORIES for ch in name):
-        return "its file name holds control or invisible characters; rename it"
+        return "its file name holds control, invisible or undecodable characters; rename it"
     return ""
 
 
