@@ -269,3 +269,11 @@ def test_read_dumps_lists_every_dump_name_with_its_cause(tmp_path):
     project = make_project(tmp_path, poison__json=api_dump(projectPage="https://x/\ud800"))
     dumps, _ = read_dumps([project / "dumps"])
     assert [(Path(d.path).name, bool(d.quarantined)) for d in dumps] == [("good.txt", False), ("poison.json", True)]
+
+
+def test_the_full_build_publishes_its_report_and_keeps_the_committed_ids(bundled_site):
+    """The MkDocs build carries site/_report.json; the bundled dumps give exactly the committed dumps/ids.json."""
+    published = json.loads((bundled_site / "site" / "_report.json").read_text(encoding="utf-8"))
+    assert published["quarantined"] == [] and published["papers"] == 485
+    assert str(bundled_site) not in json.dumps(published)
+    assert (bundled_site / "dumps" / "ids.json").read_bytes() == (ROOT / "dumps" / "ids.json").read_bytes()
