@@ -100,6 +100,24 @@ def test_any_json_shape_is_read_or_reported_and_the_other_dumps_still_publish(pr
     assert set(GOOD_TITLES) <= published_titles(project)
 
 
+page_text = st.lists(st.one_of(text, st.sampled_from(["Mar 11", "Feb 30, 2025", "<html>", "<article><h3><a href=\"/papers/1\">",
+                                                    "</a></h3><p>", "new", "Subscribe", "\n\n", "\r\n", "\ufeff"])),
+                     max_size=30).map("".join)
+raw_bytes = st.one_of(st.binary(max_size=200), page_text.map(lambda t: t.encode("utf-8", "surrogatepass")))
+
+
+@FUZZ
+@given(data=raw_bytes, suffix=st.sampled_from(["txt", "html", "json"]))
+def test_any_bytes_are_read_or_reported_and_the_other_dumps_still_publish(project, capsys, data, suffix):
+    for old in project.joinpath("dumps").glob("fuzz.*"):
+        old.unlink()
+    project.joinpath("dumps", f"fuzz.{suffix}").write_bytes(data)
+    check, built, out = check_and_build(project, capsys)
+    assert check in (0, 1) and built == 0, out
+    assert "Traceback" not in out
+    assert set(GOOD_TITLES) <= published_titles(project)
+
+
 @FUZZ
 @given(manifest=yaml_text)
 def test_any_manifest_is_read_or_reported_and_the_dumps_still_publish(project, capsys, manifest):
