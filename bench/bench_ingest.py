@@ -1,6 +1,7 @@
 """Print papers per second for parsing and merging the bundled dumps (or DUMPS given as arguments), and the time to
 merge one paper seen twice with many authors (merging is linear in the number of authors), and the time to clean
-hostile abstracts (every cleaning step is linear: a URL followed by 200,000 `)` took 40 s, 20,000 backticks 1.3 s).
+hostile abstracts and pages (every cleaning step is linear: a URL followed by 200,000 `)` took 40 s, 20,000 backticks
+1.3 s; reading cards is linear in the page: a card of 20,000 nested divs took 139 s).
 
 usage: python bench/bench_ingest.py [PATH ...] [--repeat N] [--authors N] [--hostile N]
 """
@@ -18,12 +19,20 @@ from generator.catalog import build_catalog  # noqa: E402
 from generator.ingest import read_dumps  # noqa: E402
 from generator.models import Dump, Paper  # noqa: E402
 from generator.readers.base import make_paper  # noqa: E402
+from generator.validate import read_valid_dump  # noqa: E402
 
 HOSTILE = {  # abstracts made of one repeated piece, n characters long
     "closing brackets after a URL": ("http://a", ")"), "backticks": ("", "``"), "unclosed quotes": ("", "``a"),
     "URL schemes": ("", "http://"), "\\url{": ("", "\\url{"), "\\href{": ("", "\\href{"), "{\\em": ("", "{\\em "),
     "accents": ("", "\\'"), "tildes": ("", "x~"), "macros": ("", "\\abc"), "braced URLs": ("", "http://a{"),
     "a mix": ("", "``x \\href{http://a{b} ~ \\emph{"),
+}
+CARD = '<article><h3><a href="/papers/2503.00001">T</a></h3><p>A.</p>{}</article>'
+HOSTILE_PAGES = {  # saved pages of about n characters
+    "nested divs in a card": lambda n: CARD.format("<div>" * (n // 11) + "</div>" * (n // 11)),
+    "cards nested in cards": lambda n: '<article><h3><a href="/papers/2503.00001">T</a></h3>' * (n // 43),
+    "many cards": lambda n: (CARD.format("<span>3</span>")) * (n // 80),
+    "flat divs in a card": lambda n: CARD.format("<div><span>x</span></div>" * (n // 25)),
 }
 
 
@@ -66,6 +75,13 @@ def main() -> None:
         make_paper("A title", abstract)
         worst = max(worst, (name, time.perf_counter() - start), key=lambda item: item[1])
     print(f"hostile abstracts of {args.hostile:,} characters: slowest {worst[0]!r} cleaned in {worst[1]:.3f} s")
+    worst = ("", 0.0)
+    for name, page in HOSTILE_PAGES.items():
+        data = f"<html><body>{page(args.hostile * 10)}</body></html>".encode()
+        start = time.perf_counter()
+        read_valid_dump("hostile.html", data)
+        worst = max(worst, (name, time.perf_counter() - start), key=lambda item: item[1])
+    print(f"hostile pages of {args.hostile * 10:,} characters: slowest {worst[0]!r} read in {worst[1]:.2f} s")
 
 
 if __name__ == "__main__":
