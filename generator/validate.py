@@ -29,6 +29,7 @@ MAX_LINKS = 200  # per paper
 MAX_URL = 2_048  # characters of one link or page URL
 MAX_LABEL = 500  # characters of a manifest query or topic
 MAX_UPVOTES = 10**9
+MAX_PROBLEMS = 50  # reported per dump; the rest are counted in one more line (a million `{}` items is not a log)
 
 # What XML 1.0 refuses and what UTF-8 cannot encode (an unpaired surrogate from a JSON `\ud800` escape).
 _NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -53,6 +54,11 @@ def read_valid_dump(path: str, data: bytes, page_url: str = "", check_name: bool
                        hashlib.sha256(data).hexdigest())
     if page_url and not dump.url:
         dump = dataclasses.replace(dump, url=page_url)
+    if len(dump.problems) > MAX_PROBLEMS:
+        more = len(dump.problems) - MAX_PROBLEMS
+        worst = "error" if any(p.severity == "error" for p in dump.problems[MAX_PROBLEMS:]) else "warning"
+        dump = dataclasses.replace(dump, problems=(*dump.problems[:MAX_PROBLEMS],
+                                                   Problem(path, f"... and {more:,} more problems like these", severity=worst)))
     return admit(dump, check_name=check_name)
 
 

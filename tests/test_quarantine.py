@@ -203,6 +203,13 @@ def test_an_overlong_title_is_quarantined(tmp_path, capsys):
     assert_quarantined(project, capsys, "long.json", "over the limit of 1,000")
 
 
+def test_a_dump_of_a_million_bad_items_prints_fifty_problems_and_a_count(tmp_path, capsys):
+    project = make_project(tmp_path, junk__json="[" + ",".join(["{}"] * 1_000_000) + "]")
+    code, out = run_check(project / "dumps" / "junk.json", capsys)
+    lines = [line for line in out.splitlines() if "junk.json: error" in line]
+    assert code == 1 and len(lines) == validate.MAX_PROBLEMS + 1 and "and 999,950 more problems" in lines[-1]
+
+
 def test_the_validator_serve_calls_refuses_what_check_would_quarantine():
     assert validate.read_valid_dump("upload.json", api_dump(projectPage="https://x/\ud800").encode("utf-8", "surrogatepass")).quarantined
     bad_url = validate.read_valid_dump("upload.json", api_dump().encode(), page_url="https://x/\x00")
