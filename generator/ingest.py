@@ -1,4 +1,4 @@
-"""Read dump files and the manifest into `Dump` records with settled digest days."""
+"""Read dump files and the manifest into validated `Dump` records with settled digest days."""
 
 from __future__ import annotations
 
