@@ -24,7 +24,7 @@ import yaml
 
 from . import feeds as feeds_module
 from . import parallel, store
-from .catalog import IdMapError, build_catalog, ids_text, parse_ids
+from .catalog import MAX_IDS_BYTES, IdMapError, build_catalog, ids_text, parse_ids
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
@@ -225,7 +225,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     with reporter.stage("parse") as info:
         ids_path = options.dumps / store.IDS_NAME
         try:
-            ids_before = store.read_text(ids_path, max_bytes=1 << 30) if options.dumps.is_dir() else None
+            ids_before = store.read_text(ids_path, max_bytes=MAX_IDS_BYTES) if options.dumps.is_dir() else None
             published = parse_ids(ids_before)
         except (IdMapError, OSError, UnicodeDecodeError) as error:
             raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error

@@ -195,7 +195,7 @@ def _assign_ids(merged: list[tuple[Paper, tuple[str, ...]]], published: Mapping[
             claimed.add(free[0])
             if len(found) > 1:
                 others = ", ".join(found[1:])
-                problems.append(Problem(ids[index], f"papers published as {ids[index]} and {others} are one paper now; "
+                problems.append(Problem(IDS_NAME, f"papers published as {ids[index]} and {others} are one paper now; "
                                                     f"it stays at {ids[index]}", severity="warning"))
     fresh = [index for index in range(len(merged)) if not ids[index]]
     by_slug: dict[str, list[int]] = {}
@@ -225,6 +225,8 @@ def _arxiv_first(keys: tuple[str, ...]) -> list[str]:
 
 # ---- the published ids (dumps/ids.json) ----------------------------------------------------------
 
+IDS_NAME = "ids.json"  # beside the dumps (store.IDS_NAME)
+MAX_IDS_BYTES = 256 * 1024 * 1024  # 5,000 papers take 0.9 MB
 TITLE_KEY = "title:"
 ARXIV_KEY = "arxiv:"
 IDS_VERSION = 1

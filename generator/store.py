@@ -13,7 +13,7 @@ from pathlib import Path
 from .readers import DUMP_SUFFIXES
 
 MANIFEST_NAME = "manifest.yml"
-IDS_NAME = "ids.json"  # the published id of every paper (generator/catalog.py); not a dump
+IDS_NAME = "ids.json"  # the published id of every paper (generator/catalog.py: IDS_NAME); not a dump
 
 
 class RefusedFile(OSError):
