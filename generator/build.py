@@ -299,8 +299,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                         search_written, search_removed = write_search_index(update, index_files)
                         info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
                 with reporter.stage("publish") as info:
-                    moved, removed_files = update.publish()
-                    info["detail"] = f"{moved} files in, {removed_files} removed"
+                    renames, removed_files = update.publish()
+                    info["detail"] = f"{renames} renames, {removed_files} removed"
             finally:
                 update.discard()
     finally:

@@ -338,11 +338,10 @@ class SiteUpdate:
         return changed, stale
 
     def publish(self) -> tuple[int, int]:
-        """Move the staged files into the site and remove the stale ones. Returns (files moved in, removed)."""
-        moved = len(walk_files(self.staging)) if self.staging.is_dir() else 0
+        """Move the staged files into the site and remove the stale ones. Returns (renames, files removed): a
+        folder the site did not have moves in with one rename."""
         write_atomic(journal_path(self.site), json.dumps({"remove": sorted(set(self.removals))}))
-        _finish_publish(self.site)
-        return moved, len(set(self.removals))
+        return _finish_publish(self.site)
 
     def discard(self) -> None:
         """Drop what was staged, unless publishing began (then the next build finishes it)."""
@@ -369,16 +368,19 @@ def recover_site(site_dir: Path) -> bool:
     return False
 
 
-def _finish_publish(site: Path) -> None:
-    """New files in, then changed files, then removals (see SiteUpdate); safe to run again after a kill."""
+def _finish_publish(site: Path) -> tuple[int, int]:
+    """New files in, then changed files, then removals (see SiteUpdate); safe to run again after a kill.
+    Returns (renames, files removed)."""
     staging, journal = staging_path(site), journal_path(site)
     try:
         removals = json.loads(journal.read_text(encoding="utf-8"))["remove"]
     except (OSError, ValueError, KeyError, TypeError):
         removals = []
+    renames, removed = 0, 0
     if staging.is_dir() and not site.exists():
         site.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging, site)
+        renames += 1
     elif staging.is_dir():
         changed: list[str] = []
         for parent, dirnames, filenames in os.walk(staging):
@@ -388,6 +390,7 @@ def _finish_publish(site: Path) -> None:
                 target = site / f"{prefix}{name}"
                 if not os.path.lexists(target):
                     os.rename(os.path.join(parent, name), target)  # a new folder moves whole
+                    renames += 1
                     dirnames.remove(name)
                 elif not target.is_dir() or target.is_symlink():
                     changed.append(f"{prefix}{name}")
@@ -398,6 +401,8 @@ def _finish_publish(site: Path) -> None:
                     changed.append(f"{prefix}{name}")
                 else:
                     os.rename(os.path.join(parent, name), target)
+                    renames += 1
+        renames += len(changed)
         for rel in changed:
             target = site / rel
             if target.is_dir() and not target.is_symlink():  # a file became a folder or the other way round
@@ -411,9 +416,11 @@ def _finish_publish(site: Path) -> None:
             target.unlink()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             continue
+        removed += 1
         _remove_empty_parents(site, rel)
     remove_tree(staging)
     journal.unlink(missing_ok=True)
+    return renames, removed
 
 
 def _holds(name: str, payload: bytes) -> bool:
