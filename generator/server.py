@@ -220,9 +220,14 @@ class DumpStore:
                 seen |= keys
             self.known |= seen
             self.hashes[dump.content_hash] = name
+            answer = {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
             if self.git_commit:
-                self._commit(name)
-        return 201, {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
+                try:
+                    self._commit(name)
+                except (subprocess.CalledProcessError, OSError) as error:  # stored all the same: say so
+                    detail = getattr(error, "stderr", b"") or b""
+                    answer["git"] = f"commit failed: {detail.decode('utf-8', 'replace').strip() or error}"[:300]
+        return 201, answer
 
     def _add_to_manifest(self, name: str, captured: dt.datetime, page_url: str) -> None:
         """Append the entry as text, so the manifest's comments and order survive."""
