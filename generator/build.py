@@ -1,4 +1,4 @@
-"""The orchestrator: gather everything (ingest, catalog, topics, related, pages, feeds), then write, then render.
+"""The orchestrator: gather everything (ingest, catalog, topics, related, pages, feeds), then write, render, publish.
 
 Reads like a table of contents; each step is one call into the module that owns it.
 """
