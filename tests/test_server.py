@@ -386,3 +386,21 @@ NEEDS_VALIDATOR = pytest.mark.xfail(strict=True, reason="check calls it clean un
 def test_the_issues_poison_dumps_get_422(project, backend, data, content_type):
     status, body = backend.post(data, content_type=content_type)
     assert status == 422, body
+
+
+def test_a_build_of_serve_waits_for_another_build_of_the_same_site_folder(project, monkeypatch):
+    """A `make site` running while the preview builds: the preview's build waits for its lock, then builds."""
+    from generator import store
+
+    backend = Backend(project, "--no-mkdocs", monkeypatch=monkeypatch)
+    try:
+        with store.site_lock(project / "site"):  # what another build holds while it writes the site
+            page = papers_page("2025-03-19", [("2503.99999", "Built Once The Lock Is Free", "Abstract.")])
+            assert backend.post(page)[0] == 201
+            assert not backend.app.builder.wait_idle(1.5)  # still waiting for the lock
+            assert not (project / "site_src" / "papers" / "built-once-the-lock-is-free.md").exists()
+        assert backend.app.builder.wait_idle(120)
+        assert backend.app.builder.status()["last_build"]["ok"] is True
+        assert (project / "site_src" / "papers" / "built-once-the-lock-is-free.md").is_file()
+    finally:
+        backend.close()
