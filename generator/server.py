@@ -8,6 +8,7 @@ a build coalesce into one follow-up build. The same library functions as `build`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import errno
 import fnmatch
@@ -19,13 +20,13 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 import threading
 import time
 import traceback
 import urllib.request
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -307,6 +308,23 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Access-Control-Allow-Origin", origin)
             self.send_header("Vary", "Origin")
 
+    # -- the request line and headers must arrive within the timeout (a client dripping a byte at a time would
+    # never trip the socket's per-read timeout): BoundedServer's watchdog closes the connection past the deadline
+    def setup(self) -> None:
+        super().setup()
+        self.server.watch(self.connection, self.app.timeout)
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        if self.server.unwatch(self.connection):  # cut off by the watchdog: what was read is not a whole request
+            self.close_connection = True
+            return False
+        return parsed
+
+    def finish(self) -> None:
+        self.server.unwatch(self.connection)
+        super().finish()
+
     def end_headers(self) -> None:
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
@@ -455,7 +473,42 @@ class BoundedServer(http.server.ThreadingHTTPServer):
 
     def __init__(self, address, handler, workers: int = DEFAULT_WORKERS):
         self._slots = threading.BoundedSemaphore(workers)
+        self._deadlines: dict = {}  # connection -> when its request line and headers must be in
+        self._expired: set = set()
+        self._watch_lock = threading.Lock()
+        self._closed = threading.Event()
         super().__init__(address, handler)
+        threading.Thread(target=self._watchdog, name="header-deadlines", daemon=True).start()
+
+    def watch(self, connection, seconds: float) -> None:
+        with self._watch_lock:
+            self._deadlines[connection] = time.monotonic() + seconds
+
+    def unwatch(self, connection) -> bool:
+        """Stop watching; True when the watchdog had cut the connection off."""
+        with self._watch_lock:
+            self._deadlines.pop(connection, None)
+            expired = connection in self._expired
+            self._expired.discard(connection)
+        return expired
+
+    def _watchdog(self) -> None:
+        while not self._closed.wait(0.25):
+            now = time.monotonic()
+            with self._watch_lock:
+                late = [conn for conn, deadline in self._deadlines.items() if deadline < now]
+                for conn in late:
+                    del self._deadlines[conn]
+                    self._expired.add(conn)
+            for conn in late:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)  # the blocked read returns: the worker is free
+                except OSError:
+                    pass
+
+    def server_close(self) -> None:
+        self._closed.set()
+        super().server_close()
 
     def process_request(self, request, client_address) -> None:
         self._slots.acquire()

@@ -288,6 +288,34 @@ def test_a_stalled_client_is_cut_off_and_others_are_served_meanwhile(project, mo
         backend.close()
 
 
+def test_a_client_dripping_its_headers_is_cut_off_at_the_deadline(project, monkeypatch):
+    """A byte every 0.2 s never trips the per-read timeout; the headers must still be in within the timeout."""
+    backend = Backend(project, "--no-mkdocs", monkeypatch=monkeypatch, timeout=1.0, workers=2)
+    try:
+        drip = socket.create_connection(("127.0.0.1", backend.server.server_address[1]))
+        started = time.monotonic()
+        cut = False
+        for byte in b"POST /api/dumps HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 100:
+            try:
+                drip.sendall(bytes([byte]))
+            except OSError:
+                cut = True
+                break
+            time.sleep(0.2)
+            if time.monotonic() - started > 6:
+                break
+        drip.settimeout(5)
+        try:
+            cut = cut or drip.recv(65536) == b""
+        except OSError:
+            cut = True
+        assert cut and time.monotonic() - started < 6
+        assert backend.get("/api/status")[0] == 200
+    finally:
+        drip.close()
+        backend.close()
+
+
 def test_a_burst_of_a_hundred_uploads_on_four_workers_stores_every_one(project, monkeypatch):
     backend = Backend(project, "--no-mkdocs", monkeypatch=monkeypatch, workers=4)
     try:
