@@ -45,7 +45,7 @@ sys.path.insert(1, str(ROOT))
 import make_archive  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-STAGES = ("parse", "tag", "related", "render", "write", "mkdocs", "pages", "search")
+STAGES = ("parse", "tag", "related", "render", "write", "mkdocs", "pages", "search", "publish")
 STAGE_RE = re.compile(r"^\[build\] ([\w-]+)(?:: (.*))? \((\d+(?:\.\d+)?) s\)$")
 SITE_URL = "https://example.org/"
 SEARCH_RESULTS = 10  # result cards the search page shows at first

@@ -1,4 +1,4 @@
-"""The orchestrator: gather everything (ingest, catalog, topics, related, pages, feeds), then write, then render.
+"""The orchestrator: gather everything (ingest, catalog, topics, related, pages, feeds), then write, render, publish.
 
 Reads like a table of contents; each step is one call into the module that owns it.
 """
@@ -57,6 +57,7 @@ class BuildOptions:
     strict: bool = False
     run_mkdocs: bool = True
     quiet: bool = False
+    lock_wait: float = 0.0  # seconds to wait for another build of the same site folder (0: fail at once)
 
 
 @dataclasses.dataclass
@@ -203,7 +204,11 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(options, reporter, previous)
+        with store.site_lock(options.site_dir, wait=options.lock_wait):
+            store.recover_site(options.site_dir)  # what a killed build left: finish its publish, or drop its staging
+            return _build(options, reporter, previous)
+    except store.SiteLocked as error:
+        raise BuildError(str(error)) from None
     finally:
         if collecting:
             gc.enable()
@@ -302,19 +307,20 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             info["detail"] = f"{len(written)} written, {len(removed)} removed"
 
         if options.run_mkdocs:
-            site_dir = options.site_dir
-            staging = site_dir.resolve().parent / f".{site_dir.resolve().name}.staging"
+            # Everything for the site folder is staged beside it and moved in at the end (store.SiteUpdate): a build
+            # that dies before then leaves the previous site as it was.
+            update = store.SiteUpdate(options.site_dir)
             try:
                 with reporter.stage("mkdocs") as info:
-                    shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, staging, site_url, site_data,
+                    shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, update, site_url, site_data,
                                                                               full=change is None)
                     info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
                 with reporter.stage("pages") as info:
                     if change is None:
-                        pages_written, pages_removed = write_fast_pages(site_dir, shell, site_data)
+                        pages_written, pages_removed = write_fast_pages(update, shell, site_data)
                     else:
                         pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
-                        pages_written, pages_removed = write_pages(site_dir, shell, pages, write=store.write_if_changed), []
+                        pages_written, pages_removed = write_pages(shell, pages, update.write), []
                     info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
                 if search is not None:  # an incremental build leaves search to the next full build
                     with reporter.stage("search") as info:
@@ -322,10 +328,13 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                             index_files = search.result()
                         except RuntimeError as error:  # the forked indexer died (killed, out of memory)
                             raise BuildError(f"search index: {error}") from error
-                        search_written, search_removed = write_search_index(site_dir, index_files)
+                        search_written, search_removed = write_search_index(update, index_files)
                         info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
+                with reporter.stage("publish") as info:
+                    renames, removed_files = update.publish()
+                    info["detail"] = f"{renames} renames, {removed_files} removed"
             finally:
-                store.remove_tree(staging)
+                update.discard()
     finally:
         if search is not None:
             search.close()
@@ -368,14 +377,14 @@ def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> 
     )
 
 
-def render_theme_pages(options: BuildOptions, docs_dir: Path, staging: Path, site_url: str, site_data: SiteData,
-                       full: bool):
+def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.SiteUpdate, site_url: str,
+                       site_data: SiteData, full: bool):
     """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
     pinned to the newest digest so the same input gives the same bytes. MkDocs reads a view of the docs folder
-    without the fast pages (hard links, beside the staging folder). It renders into `staging`, so a failed build
-    leaves the previous site served; its output then goes into the site folder, each file written only if its bytes
-    changed (a full build also removes what MkDocs no longer makes). Returns the shell and what was written/removed."""
-    site_dir = options.site_dir
+    without the fast pages (hard links, beside the staging folder) and renders into the update's staging folder;
+    what it made that the site already holds byte for byte is then dropped from the update, and a full build also
+    lists for removal what MkDocs no longer makes. Returns the shell and what changed / went stale."""
+    staging = update.staging
     epoch = source_date_epoch(site_data.catalog)
     lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
     theme_docs = staging.parent / f"{staging.name}-docs"
@@ -389,23 +398,20 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, staging: Path, sit
         store.remove_tree(theme_docs)
     shell = read_shell(staging)
     rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
-    if full:
-        # papers/ and the search index are the fast pages' and the search stage's own; so are tags/<slug>/ and
-        # digests/<id>/, beside the index pages MkDocs makes there
-        written, removed = store.sync_dir(staging, site_dir, keep=is_fast_output, skip=("papers", SEARCH_FOLDER))
-    else:
-        written, removed = store.copy_changed(staging, site_dir), []
-    store.remove_tree(staging)
+    # papers/ and the search index are the fast pages' and the search stage's own; so are tags/<slug>/ and
+    # digests/<id>/, beside the index pages MkDocs makes there
+    written, removed = update.take_rendered(keep=is_fast_output, skip=("papers", SEARCH_FOLDER), remove_stale=full)
     return shell, written, removed
 
 
-def write_fast_pages(site_dir: Path, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
-    """Every paper, topic and digest page from the shell, written if changed; pages that went away are removed."""
-    written = write_pages(site_dir, shell, shell_pages(site_data, paper_ids=set()), write=store.write_if_changed)
-    parallel.SHARED.update(site_data=site_data, site_dir=site_dir, shell=shell)
+def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
+    """Every paper, topic and digest page from the shell, staged if changed; pages that went away are listed stale."""
+    written = write_pages(shell, shell_pages(site_data, paper_ids=set()), update.write)
+    parallel.SHARED.update(site_data=site_data, update=update, shell=shell)
     written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
     wanted = {page.path + "index.html" for page in shell_page_paths(site_data)}
-    removed = store.remove_stale(site_dir, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
+    removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
+    update.remove(removed)
     return sorted(written), removed
 
 
@@ -434,12 +440,16 @@ def _write_paper_markdown(ids: list[str]) -> list[str]:
 
 def _write_paper_html(ids: list[str]) -> list[str]:
     pages = paper_shell_pages(parallel.SHARED["site_data"], set(ids))
-    return write_pages(parallel.SHARED["site_dir"], parallel.SHARED["shell"], pages, write=store.write_if_changed)
+    return write_pages(parallel.SHARED["shell"], pages, parallel.SHARED["update"].write)
 
 
-def write_search_index(site_dir: Path, files: dict[str, str]) -> tuple[list[str], list[str]]:
-    """The search index (generator/search.py) into site/search-index: changed files written, stale ones removed."""
-    return store.sync_tree(site_dir, {f"{SEARCH_FOLDER}/{name}": text for name, text in files.items()}, (SEARCH_FOLDER,))
+def write_search_index(update: store.SiteUpdate, files: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The search index (generator/search.py) for site/search-index: changed files staged, stale ones listed."""
+    written = sorted(name for name, text in files.items() if update.write(f"{SEARCH_FOLDER}/{name}", text))
+    wanted = {f"{SEARCH_FOLDER}/{name}" for name in files}
+    removed = store.find_stale(update.site, [f"{SEARCH_FOLDER}/**/*"], wanted)
+    update.remove(removed)
+    return written, removed
 
 
 def _mkdocs_into(config_file: Path, docs_dir: Path, staging: Path, site_url: str, epoch: int, plugin) -> None:

@@ -159,15 +159,13 @@ def read_shell(site_dir: Path) -> list[str]:
     return parts
 
 
-def write_pages(site_dir: Path, parts: list[str], pages: Iterable, write=None) -> list[str]:
-    """Write <path>index.html for each page; returns the site paths actually written (`write` may skip unchanged
-    files by returning False; it defaults to a plain write)."""
-    write = write or store.write_plain
+def write_pages(parts: list[str], pages: Iterable, write) -> list[str]:
+    """`write(rel, html)` for each page's <path>index.html; returns the paths `write` did not skip (by returning
+    False: an unchanged file)."""
     written = []
-    root = f"{site_dir}/"  # a string: pathlib's joins cost a second at 50,000 pages
     for page in pages:
         rel = f"{page.path}index.html"
-        if write(root + rel, fill(parts, page)) is not False:
+        if write(rel, fill(parts, page)) is not False:
             written.append(rel)
     return written
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_work
     if workers < 2 or not _can_fork():
         return list(job(items))
     size = -(-len(items) // (_CHUNKS_A_WORKER * workers))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         chunks = pool.map(job, [items[i:i + size] for i in range(0, len(items), size)])
     return [result for chunk in chunks for result in chunk]
 
@@ -50,7 +51,7 @@ class Background:
         if cores() >= 2 and _can_fork():
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
-            self._process = context.Process(target=_send_result, args=(sender, job, args), daemon=True)
+            self._process = context.Process(target=_send_result, args=(sender, job, args, os.getpid()), daemon=True)
             self._process.start()
             sender.close()
 
@@ -76,13 +77,30 @@ class Background:
             self._process = None
 
 
-def _send_result(sender, job: Callable, args: tuple) -> None:
+def _send_result(sender, job: Callable, args: tuple, parent: int) -> None:
+    _die_with_parent(parent)
     try:
         outcome = (True, job(*args))
     except BaseException as error:  # the caller re-raises it
         outcome = (False, error)
     sender.send(outcome)
     sender.close()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker of a build that is killed (SIGKILL, out of memory) is killed too, by the kernel: else it would go on
+    writing pages into a staging folder the next build may already be using, and hold that build's lock."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers are not forked there anyway
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _can_fork() -> bool:

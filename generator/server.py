@@ -8,7 +8,9 @@ a build coalesce into one follow-up build. The same library functions as `build`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import errno
 import fnmatch
 import functools
 import gc
@@ -16,7 +18,9 @@ import http.server
 import ipaddress
 import json
 import os
+import re
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +35,7 @@ import yaml
 from . import manifest, store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
 from .ingest import read_dumps
+from .models import Dump, Problem
 from .readers import read_dump
 from .textclean import normalize_title
 
@@ -38,28 +43,43 @@ TOKEN_ENV = "PAPER_DIGEST_TOKEN"
 DEFAULT_TOKEN_FILE = Path("~/.config/paper-digest/token")
 CONTENT_TYPES = {"text/html": ".html", "text/plain": ".txt", "application/json": ".json"}
 DEFAULT_ORIGINS = ("chrome-extension://*", "moz-extension://*")
+DEFAULT_TIMEOUT = 30.0  # seconds: for a request's line and headers together, then for its body
+DEFAULT_WORKERS = 16  # requests handled at once; the rest wait in the listen backlog
+LISTEN_BACKLOG = 128
+BUILD_LOCK_WAIT = 600.0  # a build of the same site folder from the command line: wait for it, then build
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 class ServeError(Exception):
     pass
 
 
-def load_token(token_file: str | None) -> tuple[str, bool]:
-    """The bearer token and whether it was configured (env var or an existing file) rather than just made."""
+def configured_token(token_file: str | None) -> str | None:
+    """The bearer token the operator set (PAPER_DIGEST_TOKEN, or an existing token file), else None."""
     if os.environ.get(TOKEN_ENV):
-        return os.environ[TOKEN_ENV].strip(), True
-    path = Path(token_file).expanduser() if token_file else DEFAULT_TOKEN_FILE.expanduser()
+        return os.environ[TOKEN_ENV].strip()
+    path = token_path(token_file)
     if path.exists():
         token = path.read_text(encoding="utf-8").strip()
         if not token:
             raise ServeError(f"{path}: token file is empty")
-        return token, True
+        return token
+    return None
+
+
+def make_token(token_file: str | None) -> str:
+    """A new token in the token file (mode 600): for a loopback server whose operator set none."""
+    path = token_path(token_file)
     path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # readable by its owner only
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(token + "\n")
-    return token, False
+    return token
+
+
+def token_path(token_file: str | None) -> Path:
+    return Path(token_file).expanduser() if token_file else DEFAULT_TOKEN_FILE.expanduser()
 
 
 def is_loopback(host: str) -> bool:
@@ -175,11 +195,12 @@ class DumpStore:
                 self.known.update(_keys(paper))
 
     def store(self, data: bytes, content_type: str, page_url: str) -> tuple[int, dict]:
+        """(status, answer) for an upload. An OSError (a full disk) leaves nothing stored and goes to the caller."""
         suffix = CONTENT_TYPES[content_type]
-        dump = read_dump(f"upload{suffix}", data)
-        if not dump.papers:
-            problem = next((p.message for p in dump.problems), "no papers found")
-            return 422, {"error": f"nothing in it parses: {problem}"}
+        dump, errors = validate_upload(f"upload{suffix}", data)
+        if errors:
+            return 422, {"error": f"refused, the dump would be quarantined: {errors[0].message}",
+                         "problems": [str(problem) for problem in errors]}
         with self.lock:
             if dump.content_hash in self.hashes:
                 return 200, {"status": "already stored", "dump": self.hashes[dump.content_hash],
@@ -187,8 +208,12 @@ class DumpStore:
             captured = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
             day = dump.day or captured.date().isoformat()
             name = f"{day}-{dump.content_hash[:12]}{suffix}"
-            store.write_atomic(self.dumps_dir / name, data, durable=True)
-            self._add_to_manifest(name, captured, page_url)
+            try:
+                store.write_atomic(self.dumps_dir / name, data, durable=True)
+                self._add_to_manifest(name, captured, page_url)
+            except OSError:
+                (self.dumps_dir / name).unlink(missing_ok=True)  # a dump without its manifest entry is not stored
+                raise
             new, seen = 0, set()
             for paper in dump.papers:
                 keys = set(_keys(paper))
@@ -196,9 +221,14 @@ class DumpStore:
                 seen |= keys
             self.known |= seen
             self.hashes[dump.content_hash] = name
+            answer = {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
             if self.git_commit:
-                self._commit(name)
-        return 201, {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
+                try:
+                    self._commit(name)
+                except (subprocess.CalledProcessError, OSError) as error:  # stored all the same: say so
+                    detail = getattr(error, "stderr", b"") or b""
+                    answer["git"] = f"commit failed: {detail.decode('utf-8', 'replace').strip() or error}"[:300]
+        return 201, answer
 
     def _add_to_manifest(self, name: str, captured: dt.datetime, page_url: str) -> None:
         """The entry set through the YAML library (comments and order survive); ManifestError if it cannot be."""
@@ -212,6 +242,19 @@ class DumpStore:
         paths = [name, store.MANIFEST_NAME]
         subprocess.run(["git", "add", "--", *paths], cwd=cwd, check=True, capture_output=True)
         subprocess.run(["git", "commit", "-q", "-m", f"Add dump {name}", "--", *paths], cwd=cwd, check=True, capture_output=True)
+
+
+def validate_upload(name: str, data: bytes) -> tuple[Dump, list[Problem]]:
+    """The dump an upload holds and what would make `check` fail on it (its errors; warnings pass). The one place
+    the server judges an upload: what this refuses is never stored. A reader that raises counts as an error."""
+    try:
+        dump = read_dump(name, data)
+    except Exception as error:  # noqa: BLE001 - any input must get an answer, not a dropped connection
+        return Dump(path=name, format="unknown", papers=()), [Problem(name, f"cannot read: {type(error).__name__}: {error}"[:500])]
+    errors = [problem for problem in dump.problems if problem.severity == "error"]
+    if not dump.papers and not errors:
+        errors.append(Problem(name, "no papers found"))
+    return dump, errors
 
 
 def _keys(paper) -> list[str]:
@@ -258,6 +301,23 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if origin and self._origin_allowed():
             self.send_header("Access-Control-Allow-Origin", origin)
             self.send_header("Vary", "Origin")
+
+    # -- the request line and headers must arrive within the timeout (a client dripping a byte at a time would
+    # never trip the socket's per-read timeout): BoundedServer's watchdog closes the connection past the deadline
+    def setup(self) -> None:
+        super().setup()
+        self.server.watch(self.connection, self.app.timeout)
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        if self.server.unwatch(self.connection):  # cut off by the watchdog: what was read is not a whole request
+            self.close_connection = True
+            return False
+        return parsed
+
+    def finish(self) -> None:
+        self.server.unwatch(self.connection)
+        super().finish()
 
     def end_headers(self) -> None:
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -306,11 +366,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self._drain()
             self._json(401, {"error": "missing or wrong token"})
             return
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
+            self._drain()
             self._json(411, {"error": "Content-Length required"})
             return
+        if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0].strip()):
+            self.close_connection = True  # where this body ends is unknown: nothing more is read from it
+            self._json(400, {"error": f"invalid Content-Length {lengths[0][:40]!r}: a non-negative whole number of bytes"})
+            return
+        length = int(lengths[0])
         if length > self.app.max_bytes:
             self._drain(length, limit=4 * self.app.max_bytes)  # so the client reads the answer, not a reset
             self.close_connection = True
@@ -321,28 +386,62 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self._drain(length)
             self._json(415, {"error": f"unsupported content type {content_type or '(none)'}; send text/html, text/plain or application/json"})
             return
-        data = self.rfile.read(length)
+        data = self._read_body(length)
+        if data is None:
+            self.close_connection = True
+            self._json(408, {"error": f"the body did not arrive within {self.app.timeout:g} s"})
+            return
         page_url = self.headers.get("X-Page-Url", "").strip()
         if not page_url.startswith(("http://", "https://")):
             page_url = ""
-        status, body = self.app.dumps.store(data, content_type, page_url)
+        try:
+            status, body = self.app.dumps.store(data, content_type, page_url)
+        except OSError as error:
+            full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+            self.app.log(f"[serve] could not store a dump: {error}")
+            self._json(507 if full else 500, {"error": f"could not store the dump: {error.strerror or error}"})
+            return
+        except Exception as error:  # noqa: BLE001 - an answer, never a dropped connection
+            self.app.log(f"[serve] storing a dump failed: {type(error).__name__}: {error}")
+            self._json(500, {"error": f"could not store the dump: {type(error).__name__}"})
+            return
         if status == 201:
             self.app.builder.request()
             notify_ci(self.app.log)
         self._json(status, body)
 
-    def _drain(self, length: int | None = None, limit: int | None = None) -> None:
+    def _read_body(self, length: int) -> bytes | None:
+        """The body, or None when it does not arrive within the timeout (a stalled or trickling client)."""
+        deadline = time.monotonic() + self.app.timeout
+        chunks, left = [], length
         try:
-            length = int(self.headers.get("Content-Length", "0")) if length is None else length
-        except ValueError:
-            return
-        if 0 < length <= (limit or self.app.max_bytes):
-            while length > 0:
-                chunk = self.rfile.read(min(length, 1 << 20))
+            while left > 0:
+                if time.monotonic() > deadline:
+                    return None
+                chunk = self.rfile.read1(min(left, 1 << 16))
                 if not chunk:
-                    break
-                length -= len(chunk)
-        else:
+                    return None
+                chunks.append(chunk)
+                left -= len(chunk)
+        except TimeoutError:  # no byte for `timeout` seconds (the socket's own timeout)
+            return None
+        return b"".join(chunks)
+
+    def _drain(self, length: int | None = None, limit: int | None = None) -> None:
+        if length is None:
+            raw = (self.headers.get("Content-Length") or "0").strip()
+            length = int(raw) if _DIGITS.fullmatch(raw) else -1
+        if 0 <= length <= (limit or self.app.max_bytes):
+            deadline = time.monotonic() + self.app.timeout
+            try:
+                while length > 0 and time.monotonic() < deadline:
+                    chunk = self.rfile.read1(min(length, 1 << 20))
+                    if not chunk:
+                        break
+                    length -= len(chunk)
+            except TimeoutError:
+                pass
+        if length != 0:
             self.close_connection = True
 
 
@@ -355,15 +454,81 @@ class App:
     builder: Builder
     quiet: bool = False
     log: object = print
+    timeout: float = DEFAULT_TIMEOUT
 
 
-def make_server(args: argparse.Namespace, log=print) -> tuple[http.server.ThreadingHTTPServer, App]:
-    token, configured = load_token(args.token_file)
-    if not is_loopback(args.host) and not configured:
+class BoundedServer(http.server.ThreadingHTTPServer):
+    """A thread per request, at most `workers` at once: when all are busy the accept loop waits and further
+    connections queue in the listen backlog (LISTEN_BACKLOG; the standard library's 5 made a burst of 200 uploads
+    lose half to resets), instead of each getting a thread of its own."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def __init__(self, address, handler, workers: int = DEFAULT_WORKERS):
+        self._slots = threading.BoundedSemaphore(workers)
+        self._deadlines: dict = {}  # connection -> when its request line and headers must be in
+        self._expired: set = set()
+        self._watch_lock = threading.Lock()
+        self._closed = threading.Event()
+        super().__init__(address, handler)
+        threading.Thread(target=self._watchdog, name="header-deadlines", daemon=True).start()
+
+    def watch(self, connection, seconds: float) -> None:
+        with self._watch_lock:
+            self._deadlines[connection] = time.monotonic() + seconds
+
+    def unwatch(self, connection) -> bool:
+        """Stop watching; True when the watchdog had cut the connection off."""
+        with self._watch_lock:
+            self._deadlines.pop(connection, None)
+            expired = connection in self._expired
+            self._expired.discard(connection)
+        return expired
+
+    def _watchdog(self) -> None:
+        while not self._closed.wait(0.25):
+            now = time.monotonic()
+            with self._watch_lock:
+                late = [conn for conn, deadline in self._deadlines.items() if deadline < now]
+                for conn in late:
+                    del self._deadlines[conn]
+                    self._expired.add(conn)
+            for conn in late:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)  # the blocked read returns: the worker is free
+                except OSError:
+                    pass
+
+    def server_close(self) -> None:
+        self._closed.set()
+        super().server_close()
+
+    def process_request(self, request, client_address) -> None:
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def make_server(args: argparse.Namespace, log=print, timeout: float = DEFAULT_TIMEOUT,
+                workers: int = DEFAULT_WORKERS) -> tuple[BoundedServer, App]:
+    token = configured_token(args.token_file)
+    if token is None and not is_loopback(args.host):  # refused before anything is made: a second run is refused too
         raise ServeError(f"refusing to listen on non-loopback address {args.host} without a configured token "
                          f"(set {TOKEN_ENV} or pass an existing --token-file)")
-    options = options_from_args(args)
-    site_dir = options.site_dir.resolve()
+    if token is None:
+        token = make_token(args.token_file)
+    options = dataclasses.replace(options_from_args(args), lock_wait=BUILD_LOCK_WAIT)
+    site_dir = options.site_dir.absolute()
     site_dir.mkdir(parents=True, exist_ok=True)
     app = App(
         token=token,
@@ -373,10 +538,13 @@ def make_server(args: argparse.Namespace, log=print) -> tuple[http.server.Thread
         builder=Builder(options, log=log),
         quiet=args.quiet,
         log=log,
+        timeout=timeout,
     )
-    handler = type("BoundHandler", (Handler,), {"app": app})
-    server = http.server.ThreadingHTTPServer((args.host, args.port), functools.partial(handler, directory=str(site_dir)))
-    server.daemon_threads = True
+    # The socket timeout bounds every read of a request (its line, each header, each part of the body): a stalled
+    # client frees its worker after `timeout` seconds. The site folder is served by path, not resolved, so a
+    # build that publishes a new folder there is served at once.
+    handler = type("BoundHandler", (Handler,), {"app": app, "timeout": timeout})
+    server = BoundedServer((args.host, args.port), functools.partial(handler, directory=str(site_dir)), workers=workers)
     return server, app
 
 

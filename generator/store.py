@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
+import json
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .readers import DUMP_SUFFIXES
@@ -215,22 +219,6 @@ def read_tree(root: Path, pattern: str) -> dict[str, str]:
     return out
 
 
-def sync_dir(source: Path, target: Path, keep=None, skip: Iterable[str] = ()) -> tuple[list[str], list[str]]:
-    """Make `target` a copy of `source`, writing only files whose bytes differ and removing the rest, except the
-    files `keep(relative path)` says another step owns and the top-level folders in `skip` (never looked into:
-    another step owns all of them, and walking 50,000 page folders takes seconds)."""
-    source, target = Path(source), Path(target)
-    written = copy_changed(source, target) if source.is_dir() else []
-    wanted = set(walk_files(source))
-    removed = []
-    for rel in walk_files(target, skip):
-        if rel not in wanted and not (keep and keep(rel)):
-            (target / rel).unlink()
-            removed.append(rel)
-            _remove_empty_parents(target, rel)
-    return written, removed
-
-
 def _remove_empty_parents(root: Path, rel: str) -> None:
     """Remove the folders above a removed file that it left empty, up to `root`."""
     folder = (root / rel).parent
@@ -247,24 +235,10 @@ def remove_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[
     listed with os.scandir and only unwanted paths are looked at: a pathlib glob over the 50,000 folders of a large
     archive's pages takes seconds."""
     root = Path(root)
-    removed = []
-    for pattern in patterns:
-        folder, _, rest = pattern.partition("/")
-        base = root / folder
-        if not base.is_dir():
-            continue
-        if rest == "**/*":
-            candidates = [f"{folder}/{rel}" for rel in walk_files(base)]
-        elif rest.startswith("*/") and "*" not in rest[2:]:
-            with os.scandir(base) as entries:
-                candidates = [f"{folder}/{entry.name}/{rest[2:]}" for entry in entries if entry.is_dir(follow_symlinks=False)]
-        else:
-            raise ValueError(f"unsupported pattern {pattern!r}")
-        for rel in sorted(candidates):
-            if rel not in wanted and (root / rel).is_file():
-                (root / rel).unlink()
-                removed.append(rel)
-                _remove_empty_parents(root, rel)
+    removed = find_stale(root, patterns, wanted)
+    for rel in removed:
+        (root / rel).unlink()
+        _remove_empty_parents(root, rel)
     return removed
 
 
@@ -308,11 +282,241 @@ def write_plain(path: Path, data: bytes | str) -> None:
         path.write_bytes(data)
 
 
-def copy_changed(source: Path, target: Path) -> list[str]:
-    """Copy every file of `source` into `target` whose bytes differ; nothing in `target` is removed."""
-    source, target = Path(source), Path(target)
-    return [
-        path.relative_to(source).as_posix()
-        for path in sorted(source.rglob("*"))
-        if path.is_file() and write_if_changed(target / path.relative_to(source), path.read_bytes())
-    ]
+# ---- the site folder: one build at a time, switched whole ------------------------------------------------------
+
+
+class SiteLocked(Exception):
+    """Another build holds the site folder's lock; the message names its pid and the lock file."""
+
+
+def lock_path(site_dir: Path) -> Path:
+    site_dir = Path(site_dir).absolute()
+    return site_dir.parent / f".{site_dir.name}.lock"
+
+
+@contextlib.contextmanager
+def site_lock(site_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the site folder's lock (`.<site>.lock` beside it, holding the holder's pid) for the body's duration.
+
+    The lock itself is an flock on that file, not the file's existence: the kernel drops it when the holder dies
+    (SIGKILL, out of memory), so a lock left by a dead build is taken over without guessing from its pid, and a
+    worker a killed build forked keeps it until that worker is gone too (it may still be writing). Another holder
+    makes this wait up to `wait` seconds, then raise SiteLocked."""
+    path = lock_path(site_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise SiteLocked(f"another build (pid {holder}) is writing {site_dir}; its lock is {path}") from None
+            time.sleep(0.2)
+            continue
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file its last holder unlinked while this one waited for it
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class SiteUpdate:
+    """The next version of a site folder, staged beside it (`.<site>.staging/`): a file whose bytes differ from the
+    site's is written there, a stale one is listed; `publish` then moves them in. Nothing in the site folder changes
+    before `publish`, so a build that dies earlier leaves the previous site served as it was.
+
+    `publish` moves new files in first (a folder the site lacks moves whole, in one rename), then replaces changed
+    files, then removes stale ones: at every moment a page reachable from the home page links only to files that
+    exist (old pages link to old files, which stay until the end; a new page is linked only once its links'
+    targets are in). It first records the removals in `.<site>.publish`, so a build killed while publishing is
+    finished by the next build (`recover_site`). Renames, not copies: an unchanged file is never touched, and a
+    site folder that does not exist yet is the staging folder renamed."""
+
+    def __init__(self, site_dir: Path):
+        self.site = Path(site_dir).absolute()
+        self.staging = staging_path(self.site)
+        self.removals: list[str] = []
+        self._site_root = f"{self.site}/"  # strings: pathlib's joins cost a second at 50,000 pages
+        self._staging_root = f"{self.staging}/"
+        remove_tree(self.staging)
+
+    def write(self, rel: str, data: bytes | str) -> bool:
+        """Stage `data` as the site's `rel`; False (nothing staged) when the site's file holds these bytes already."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        if _holds(self._site_root + rel, payload):
+            return False
+        _put(self._staging_root + rel, payload)
+        return True
+
+    def remove(self, rels: Iterable[str]) -> None:
+        self.removals.extend(rels)
+
+    def take_rendered(self, keep=None, skip: Iterable[str] = (), remove_stale: bool = True) -> tuple[list[str], list[str]]:
+        """What a tool rendered straight into the staging folder becomes this update: files identical to the site's
+        are dropped from it; with `remove_stale`, the site's files it did not render are listed for removal, except
+        those `keep(rel)` says another step owns and the top-level folders in `skip`. Returns (changed, stale)."""
+        rendered = walk_files(self.staging)
+        changed = []
+        for rel in rendered:
+            staged = self._staging_root + rel
+            with open(staged, "rb") as handle:
+                if _holds(self._site_root + rel, handle.read()):
+                    os.unlink(staged)
+                else:
+                    changed.append(rel)
+        _remove_empty_folders(self.staging)
+        stale: list[str] = []
+        if remove_stale and self.site.is_dir():
+            wanted = set(rendered)
+            stale = [rel for rel in walk_files(self.site, skip) if rel not in wanted and not (keep and keep(rel))]
+            self.remove(stale)
+        return changed, stale
+
+    def publish(self) -> tuple[int, int]:
+        """Move the staged files into the site and remove the stale ones. Returns (renames, files removed): a
+        folder the site did not have moves in with one rename."""
+        write_atomic(journal_path(self.site), json.dumps({"remove": sorted(set(self.removals))}))
+        return _finish_publish(self.site)
+
+    def discard(self) -> None:
+        """Drop what was staged, unless publishing began (then the next build finishes it)."""
+        if not journal_path(self.site).exists():
+            remove_tree(self.staging)
+
+
+def staging_path(site_dir: Path) -> Path:
+    site_dir = Path(site_dir).absolute()
+    return site_dir.parent / f".{site_dir.name}.staging"
+
+
+def journal_path(site_dir: Path) -> Path:
+    site_dir = Path(site_dir).absolute()
+    return site_dir.parent / f".{site_dir.name}.publish"
+
+
+def recover_site(site_dir: Path) -> bool:
+    """Finish a publish a dead build began (True), else drop what a dead build staged. Call it holding the lock."""
+    if journal_path(site_dir).exists():
+        _finish_publish(Path(site_dir).absolute())
+        return True
+    remove_tree(staging_path(site_dir))
+    return False
+
+
+def _finish_publish(site: Path) -> tuple[int, int]:
+    """New files in, then changed files, then removals (see SiteUpdate); safe to run again after a kill.
+    Returns (renames, files removed)."""
+    staging, journal = staging_path(site), journal_path(site)
+    try:
+        removals = json.loads(journal.read_text(encoding="utf-8"))["remove"]
+    except (OSError, ValueError, KeyError, TypeError):
+        removals = []
+    renames, removed = 0, 0
+    if staging.is_dir() and not site.exists():
+        site.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(staging, site)
+        renames += 1
+    elif staging.is_dir():
+        changed: list[str] = []
+        for parent, dirnames, filenames in os.walk(staging):
+            rel_parent = os.path.relpath(parent, staging)
+            prefix = "" if rel_parent == "." else f"{rel_parent}/"
+            for name in list(dirnames):
+                target = site / f"{prefix}{name}"
+                if not os.path.lexists(target):
+                    os.rename(os.path.join(parent, name), target)  # a new folder moves whole
+                    renames += 1
+                    dirnames.remove(name)
+                elif not target.is_dir() or target.is_symlink():
+                    changed.append(f"{prefix}{name}")
+                    dirnames.remove(name)
+            for name in filenames:
+                target = site / f"{prefix}{name}"
+                if os.path.lexists(target):
+                    changed.append(f"{prefix}{name}")
+                else:
+                    os.rename(os.path.join(parent, name), target)
+                    renames += 1
+        renames += len(changed)
+        for rel in changed:
+            target = site / rel
+            if target.is_dir() and not target.is_symlink():  # a file became a folder or the other way round
+                shutil.rmtree(target)
+            elif (staging / rel).is_dir():
+                target.unlink()
+            os.replace(staging / rel, target)
+    for rel in removals:
+        target = site / rel
+        try:
+            target.unlink()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        removed += 1
+        _remove_empty_parents(site, rel)
+    remove_tree(staging)
+    journal.unlink(missing_ok=True)
+    return renames, removed
+
+
+def _holds(name: str, payload: bytes) -> bool:
+    try:
+        if os.stat(name).st_size != len(payload):
+            return False
+        with open(name, "rb") as handle:
+            return handle.read() == payload
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return False
+
+
+def _put(name: str, payload: bytes) -> None:
+    """A plain write into the private staging folder, making its folder when the first write finds it missing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    try:
+        fd = os.open(name, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(name), exist_ok=True)
+        fd = os.open(name, flags, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+
+
+def find_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[str]:
+    """The files under `root` matching `patterns` that are not in `wanted` (see remove_stale), not removed."""
+    root = Path(root)
+    stale = []
+    for pattern in patterns:
+        folder, _, rest = pattern.partition("/")
+        base = root / folder
+        if not base.is_dir():
+            continue
+        if rest == "**/*":
+            candidates = [f"{folder}/{rel}" for rel in walk_files(base)]
+        elif rest.startswith("*/") and "*" not in rest[2:]:
+            with os.scandir(base) as entries:
+                candidates = [f"{folder}/{entry.name}/{rest[2:]}" for entry in entries if entry.is_dir(follow_symlinks=False)]
+        else:
+            raise ValueError(f"unsupported pattern {pattern!r}")
+        stale += [rel for rel in sorted(candidates) if rel not in wanted and (root / rel).is_file()]
+    return stale
+
+
+def _remove_empty_folders(root: Path) -> None:
+    for parent, _, _ in os.walk(root, topdown=False):
+        if parent != str(root):
+            try:  # fails when the folder is not empty
+                os.rmdir(parent)
+            except OSError:
+                pass
