@@ -30,14 +30,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import manifest, store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
 from .ingest import read_dumps
-from .models import Dump, Problem
-from .readers import read_dump
+from .models import Dump, Problem, printable
 from .textclean import normalize_title
+from .validate import read_valid_dump
 
 TOKEN_ENV = "PAPER_DIGEST_TOKEN"
 DEFAULT_TOKEN_FILE = Path("~/.config/paper-digest/token")
@@ -161,7 +159,7 @@ class Builder:
                 self.site_state = None
                 traceback.print_exc()
             record.update(finished=_iso(time.time()), seconds=round(time.time() - started, 2))
-            self.log(f"[serve] build {'ok' if record['ok'] else 'failed: ' + record['error']} ({record['seconds']} s)")
+            self.log(printable(f"[serve] build {'ok' if record['ok'] else 'failed: ' + record['error']} ({record['seconds']} s)"))
             with self._cond:
                 self.state.building = False
                 self.state.builds += 1
@@ -197,7 +195,7 @@ class DumpStore:
     def store(self, data: bytes, content_type: str, page_url: str) -> tuple[int, dict]:
         """(status, answer) for an upload. An OSError (a full disk) leaves nothing stored and goes to the caller."""
         suffix = CONTENT_TYPES[content_type]
-        dump, errors = validate_upload(f"upload{suffix}", data)
+        dump, errors = validate_upload(f"upload{suffix}", data, page_url)
         if errors:
             return 422, {"error": f"refused, the dump would be quarantined: {errors[0].message}",
                          "problems": [str(problem) for problem in errors]}
@@ -211,7 +209,7 @@ class DumpStore:
             try:
                 store.write_atomic(self.dumps_dir / name, data, durable=True)
                 self._add_to_manifest(name, captured, page_url)
-            except OSError:
+            except (OSError, manifest.ManifestError):
                 (self.dumps_dir / name).unlink(missing_ok=True)  # a dump without its manifest entry is not stored
                 raise
             new, seen = 0, set()
@@ -240,17 +238,16 @@ class DumpStore:
     def _commit(self, name: str) -> None:
         cwd = self.dumps_dir
         paths = [name, store.MANIFEST_NAME]
+        if (cwd / store.IDS_NAME).is_file():  # the ids the last build gave, so the next clone keeps them
+            paths.append(store.IDS_NAME)
         subprocess.run(["git", "add", "--", *paths], cwd=cwd, check=True, capture_output=True)
         subprocess.run(["git", "commit", "-q", "-m", f"Add dump {name}", "--", *paths], cwd=cwd, check=True, capture_output=True)
 
 
-def validate_upload(name: str, data: bytes) -> tuple[Dump, list[Problem]]:
+def validate_upload(name: str, data: bytes, page_url: str = "") -> tuple[Dump, list[Problem]]:
     """The dump an upload holds and what would make `check` fail on it (its errors; warnings pass). The one place
-    the server judges an upload: what this refuses is never stored. A reader that raises counts as an error."""
-    try:
-        dump = read_dump(name, data)
-    except Exception as error:  # noqa: BLE001 - any input must get an answer, not a dropped connection
-        return Dump(path=name, format="unknown", papers=()), [Problem(name, f"cannot read: {type(error).__name__}: {error}"[:500])]
+    the server judges an upload, through the validator `check` and `build` use: what this refuses is never stored."""
+    dump = read_valid_dump(name, data, page_url=page_url, check_name=False)
     errors = [problem for problem in dump.problems if problem.severity == "error"]
     if not dump.papers and not errors:
         errors.append(Problem(name, "no papers found"))
@@ -398,11 +395,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             status, body = self.app.dumps.store(data, content_type, page_url)
         except OSError as error:
             full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-            self.app.log(f"[serve] could not store a dump: {error}")
+            self.app.log(printable(f"[serve] could not store a dump: {error}"))
             self._json(507 if full else 500, {"error": f"could not store the dump: {error.strerror or error}"})
             return
+        except manifest.ManifestError as error:  # the dump was removed again: not stored
+            self.app.log(printable(f"[serve] could not store a dump: {error}"))
+            self._json(500, {"error": f"could not store the dump: {error}"})
+            return
         except Exception as error:  # noqa: BLE001 - an answer, never a dropped connection
-            self.app.log(f"[serve] storing a dump failed: {type(error).__name__}: {error}")
+            self.app.log(printable(f"[serve] storing a dump failed: {type(error).__name__}: {error}"))
             self._json(500, {"error": f"could not store the dump: {type(error).__name__}"})
             return
         if status == 201:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import threading
+import urllib.error
 import urllib.request
 
 from conftest import SITE_URL, make_project
@@ -59,3 +60,34 @@ def test_an_upload_is_recorded_in_a_flow_style_manifest_and_publishes_beside_a_p
     assert "An Uploaded Paper On Retrieval" in {p["title"] for p in papers}
     report = json.loads((project / "site_src" / "_report.json").read_text(encoding="utf-8"))
     assert [q["file"] for q in report["quarantined"]] == ["poison.json"]
+
+
+def test_an_upload_into_a_manifest_that_cannot_be_edited_is_refused_and_not_stored(tmp_path, monkeypatch):
+    """A manifest with YAML aliases cannot be edited safely: the upload gets a 500 naming why, and no dump is left
+    behind without its manifest entry."""
+    project = make_project(tmp_path / "p")
+    aliased = "dumps:\n  a.txt: &x {captured: 2025-03-11}\n  b.txt: *x\n"
+    (project / "dumps" / "manifest.yml").write_text(aliased, encoding="utf-8")
+    dumps_before = sorted(path.name for path in (project / "dumps").iterdir())
+    monkeypatch.setenv("PAPER_DIGEST_TOKEN", TOKEN)
+    args = _parser().parse_args(
+        ["serve", "--dumps", str(project / "dumps"), "--site-dir", str(project / "site"), "--config", str(project / "mkdocs.yml"),
+         "--topics", str(project / "topics.yml"), "--site-url", SITE_URL, "--port", "0", "--quiet", "--no-mkdocs"])
+    server, app = make_server(args, log=lambda *a: None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_address[1]}/api/dumps", data=b"Mar 14, 2025\nA Title\nAn abstract.\n",
+            method="POST", headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"})
+        try:
+            urllib.request.urlopen(request, timeout=60)
+            raise AssertionError("the upload was accepted")
+        except urllib.error.HTTPError as error:
+            assert error.code == 500
+            assert "alias" in json.loads(error.read())["error"]
+    finally:
+        app.builder.stop()
+        server.shutdown()
+        server.server_close()
+    assert sorted(path.name for path in (project / "dumps").iterdir()) == dumps_before
+    assert (project / "dumps" / "manifest.yml").read_text(encoding="utf-8") == aliased

@@ -400,15 +400,11 @@ def test_poison_uploads_get_422_with_the_cause_and_the_next_good_upload_still_pu
         backend.close()
 
 
-# The issue's poison dumps that `check` still calls clean: refused once the end-to-end dump validator is what
-# generator.server.validate_upload calls (then drop the xfail marks).
-NEEDS_VALIDATOR = pytest.mark.xfail(strict=True, reason="check calls it clean until the end-to-end dump validator lands")
-
-
+# The issue's poison dumps that `check` once called clean: the server refuses them with the build's validator.
 @pytest.mark.parametrize("data,content_type", [
     pytest.param(json.dumps([{"paper": {"title": "T", "summary": "S.", "projectPage": "https://x.example/\ud800"}}]).encode(),
-                 "application/json", marks=NEEDS_VALIDATOR, id="lone surrogate in a link"),
-    pytest.param(b"Mar 14, 2025\nA Title\n" + b"&" * 2_100_000 + b"\n", "text/plain", marks=NEEDS_VALIDATOR,
+                 "application/json", id="lone surrogate in a link"),
+    pytest.param(b"Mar 14, 2025\nA Title\n" + b"&" * 2_100_000 + b"\n", "text/plain",
                  id="2.1 million ampersands"),
 ])
 def test_the_issues_poison_dumps_get_422(project, backend, data, content_type):
