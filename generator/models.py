@@ -93,6 +93,7 @@ class Related:
     id: str
     score: float
     terms: tuple[str, ...]
+    version: bool = False  # another version of the same work (shown as such), not a related paper
 
 
 @dataclass(frozen=True)
