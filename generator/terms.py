@@ -15,20 +15,20 @@ token. What a term is:
   word of the lexicon (the words the corpus uses), so "models" is "model" where both occur, "analysis" never
   becomes "analysi", and no two terms can be one word in singular and plural. The shown term is the normal form,
   which is a word the corpus writes, so every shown term occurs in both papers, case and plural aside.
-* **Stop words**: English function words (scikit-learn's list without the few content words it holds, "system",
-  "computer"-like nouns), enumeration marks ("ii", "iii"), URL leftovers, and `ACADEMIC_STOP_WORDS`: the words
-  every abstract uses to *report* research rather than to say what it is about. Both kinds are removed and break
-  phrases.
+* **Stop words**: English function words (scikit-learn's list, as before), enumeration marks ("ii", "iii"), URL
+  leftovers, and `ACADEMIC_STOP_WORDS`: the words every abstract uses to *report* research rather than to say what
+  it is about. Both kinds are removed and break phrases.
 
 How `ACADEMIC_STOP_WORDS` was chosen: the words used by the most papers of the bundled dumps (document frequency,
 `python -m generator.terms` prints them) were read one by one, and a word went in when it belongs to one of the
-groups below in any paper, whatever the field; a word that names a subject in some papers ("review", "task",
-"evaluation", "design", "large", "hard", "efficient", "state") stayed out, since a stop word also breaks phrases
+groups below in any paper, whatever the field; a word that names a subject in some papers ("task", "evaluation",
+"design", "large", "hard", "efficient", "state") stayed out, since a stop word also breaks phrases
 ("state space", "hard negatives", "large language"). The groups: verbs of doing and reporting research ("propose",
 "demonstrate", "outperform", "conduct"), the parts of a paper and its claims ("paper", "approach", "method",
-"results", "experiments", "contributions", "state-of-the-art", "baseline"), vague evaluation and degree ("novel",
-"existing", "significant", "extensive", "good", "enormous", "wide", "range", "various", "soon"), and discourse
-adverbs ("specifically", "furthermore", "respectively").
+"results", "experiments", "contributions", "state-of-the-art", "baseline"), the kind of paper ("review", "survey",
+"overview", "future directions": two surveys of different subjects share them), vague evaluation and degree
+("novel", "existing", "significant", "extensive", "good", "enormous", "wide", "range", "various", "soon"), and
+discourse words ("specifically", "furthermore", "respectively", "albeit").
 """
 
 from __future__ import annotations
@@ -39,22 +39,16 @@ from collections.abc import Collection
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-__all__ = ["ACADEMIC_STOP_WORDS", "BREAK", "IRREGULAR_PLURALS", "STOP_WORDS", "analyze", "normal_form", "surface_words"]
+__all__ = ["ACADEMIC_STOP_WORDS", "BREAK", "IRREGULAR_PLURALS", "STOP_WORDS", "analyze", "normal_form", "pieces",
+           "surface_words", "word_of"]
 
 BREAK = ""  # in a word list: a phrase cannot continue across this point
 
-# scikit-learn's list holds some content words: they name things in AI abstracts ("top-k" aside, "system" and
-# "detail" are nouns like any other), and the academic list below takes the reporting verbs among them.
-_CONTENT_IN_SKLEARN = {
-    "amount", "back", "bill", "bottom", "call", "con", "cry", "describe", "detail", "empty", "fill", "find",
-    "fire", "found", "front", "full", "interest", "mill", "move", "name", "part", "serious", "show", "side",
-    "sincere", "system", "thick", "thin", "top",
-}
 _MARKS = {
     "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "et", "al", "eg", "ie", "etc", "vs", "cf", "resp",
     "http", "https", "www", "com", "org", "io", "html", "github", "url",
 }
-STOP_WORDS = frozenset((ENGLISH_STOP_WORDS - _CONTENT_IN_SKLEARN) | _MARKS)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | _MARKS)
 
 # Singular normal forms (the rule compares after the plural rule), plus the inflections that rule leaves alone.
 ACADEMIC_STOP_WORDS = frozenset("""
@@ -88,6 +82,7 @@ ACADEMIC_STOP_WORDS = frozenset("""
     challenging designed focus focused focusing evaluate evaluated evaluating research application example
     number type diverse scenario paradigm combine combined combining integrate integrated integrating capture
     captured capturing perform performed performing ability capability multiple
+    review survey overview tutorial future direction albeit believe argue argued
 """.split())
 
 # Plurals whose singular the suffix rule cannot reach: standard English morphology, not a list of examples.
@@ -98,7 +93,7 @@ IRREGULAR_PLURALS = {
 }
 
 # A word (letters/digits, hyphen-joined parts) or one character that breaks a phrase (anything else but spaces).
-_PIECE = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)*|[^\w \t]")
+_PIECE = re.compile(r"[^\W_]+(?:-[^\W_]+)*|[^\w \t]")
 _IS_WORD = re.compile(r"(?:[^\W\d_]|\d+[^\W\d_])")  # what a word starts like: a letter, or digits then a letter
 _URL = re.compile(r"https?://\S+|HTTPS?://\S+|www\.\S+")
 _BARE_URL = re.compile(r"\b[\w.-]+\.(?:com|org|net|io|ai|edu|html?)\b/?\S*", re.IGNORECASE)
@@ -122,29 +117,28 @@ def analyze(text: str, lexicon: Collection[str] | None = None) -> list[str]:
             word = normal_form(word, lexicon)
             if word in ACADEMIC_STOP_WORDS:
                 word = BREAK
-        if word or (out and out[-1]):  # no runs of breaks
-            out.append(word)
+        out.append(word)
     return out
 
 
 def surface_words(text: str) -> list[str]:
     """The words of `text` as written (lower case), stop words and everything else that breaks a phrase as BREAK."""
+    return [word_of(piece) for piece in pieces(text)]
+
+
+def pieces(text: str) -> list[str]:
+    """`text` lower-cased and cut into words and the characters between them (URLs and TeX out)."""
     text = clean(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    out: list[str] = []
-    last_break = True
-    for piece in _PIECE.findall(text.lower()):
-        word = piece if len(piece) > 1 and _IS_WORD.match(piece) and piece not in STOP_WORDS else BREAK
-        if word:
-            if "\u2010" in word or "\u2011" in word:
-                word = word.replace("\u2010", "-").replace("\u2011", "-")
-            out.append(word)
-            last_break = False
-        elif not last_break:
-            out.append(BREAK)
-            last_break = True
-    return out
+        text = unicodedata.normalize("NFC", text).replace("\u2010", "-").replace("\u2011", "-")
+    return _PIECE.findall(text.lower())
+
+
+def word_of(piece: str) -> str:
+    """A piece of `pieces` as a word, or BREAK: a stop word, a number, a single letter, a punctuation mark."""
+    if len(piece) > 1 and piece not in STOP_WORDS and _IS_WORD.match(piece):
+        return piece
+    return BREAK
 
 
 def normal_form(word: str, lexicon: Collection[str]) -> str:

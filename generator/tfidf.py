@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .terms import ACADEMIC_STOP_WORDS, BREAK, analyze, normal_form, surface_words
+from .terms import ACADEMIC_STOP_WORDS, analyze, normal_form, pieces, word_of
 
 _BATCH = 2000  # documents tokenised at a time: bounds the memory the token lists take
 _PAIR = np.int64(1) << np.int64(32)  # a bigram's key is (first word + 1) * 2**32 + second word; a word's is its number
@@ -45,29 +45,33 @@ class TfidfBigrams:
 
     def fit_transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         """Rows of the fitted terms, L2-normalised; ValueError when no term is left (as scikit-learn)."""
-        # First the words as written, as numbers (-1: a break); the plural rule needs the whole lexicon first.
-        words: dict[str, int] = {BREAK: -1}
+        # First every piece of text (word or mark between words) as a number; what each distinct piece is (a word,
+        # its normal form, or a break) is settled once per piece, after the whole lexicon is known.
+        words: dict[str, int] = {}
         batches = []
         for start in range(0, len(docs), _BATCH):
             tokens: list[str] = []
             lengths = []
             for doc in docs[start:start + _BATCH]:
-                found = surface_words(doc)
-                found.append(BREAK)  # documents never run into each other
+                found = pieces(doc)
+                found.append("\n")  # documents never run into each other
                 tokens += found
                 lengths.append(len(found))
             for token in dict.fromkeys(tokens):
-                words.setdefault(token, len(words) - 1)
+                words.setdefault(token, len(words))
             ids = np.fromiter(map(words.__getitem__, tokens), dtype=np.int32, count=len(tokens))
             batches.append((start, ids, lengths))
-        del words[BREAK]
-        self.lexicon_ = frozenset(words)
-        # Each distinct word to its normal form's number (-1 when that is an academic stop word).
-        normal_of = np.empty(len(words) + 1, dtype=np.int64)
-        normal_of[-1] = -1
-        for word, number in words.items():
-            normal = normal_form(word, self.lexicon_)
-            normal_of[number] = -1 if normal in ACADEMIC_STOP_WORDS else words[normal]
+        as_word = {piece: word_of(piece) for piece in words}
+        self.lexicon_ = frozenset(w for w in as_word.values() if w)
+        # Each distinct piece to its normal form's number, -1 for a break (an academic stop word too).
+        normal_of = np.full(len(words), -1, dtype=np.int64)
+        for piece, number in words.items():
+            word = as_word[piece]
+            if word:
+                normal = normal_form(word, self.lexicon_)
+                if normal not in ACADEMIC_STOP_WORDS:
+                    normal_of[number] = words[normal]
+        del as_word
 
         doc_parts, key_parts, count_parts = [], [], []
         while batches:
