@@ -121,9 +121,9 @@ class RelatedIndex:
       every score of a new paper drifts a little (no list is identical to the digit) and
       some neighbours change. A new paper's words the index never saw carry no weight, so
       its cosines run a little high and it may show a link or a version the full build
-      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.88
-      of the full build's related papers, 68% of the added links in the full build's lists,
-      id lists identical 7 of 30, scores off by 0.019 on average and 0.060 at most
+      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.89
+      of the full build's related papers, 66% of the added links in the full build's lists,
+      id lists identical 6 of 30, scores off by 0.019 on average and 0.060 at most
       (tests/test_related.py holds these); most of the loss is the ~500 terms one old and
       one new paper share, which a refit would add.
     * Candidates come from the exact product of the new rows with every row (cheap for a
