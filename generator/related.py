@@ -63,11 +63,16 @@ _CHUNK_ROWS = 1000
 # the norm that keeps two papers sharing one generic word from looking identical); above it
 # the vocabulary of once-seen bigrams is what costs memory, so it goes.
 _MIN_DF_FROM = 100
+# A term used by more than this share of the catalog says nothing about what a paper is
+# about *within this catalog* ("model", "learning", "task" in one of AI papers): the stop list
+# made from document frequency, so it follows the catalog. From _MIN_DF_FROM papers on (in a
+# handful of papers every shared word is "frequent").
+_MAX_DF = 0.3
 
 
 # A link must score at least this much (the cosine), and at least _RELATIVE of the paper's best link: a neighbour
 # far weaker than the best one is a different subject sharing a few words. See BENCHMARKS.md for how they were set.
-MIN_SCORE = 0.15
+MIN_SCORE = 0.14
 RELATIVE = 0.6
 # Two papers are versions of one work (a conference and an extended version, a renamed preprint) when their
 # vectors are nearly the same, or when one title holds the whole other title (three words or more) and the texts
@@ -121,11 +126,11 @@ class RelatedIndex:
       every score of a new paper drifts a little (no list is identical to the digit) and
       some neighbours change. A new paper's words the index never saw carry no weight, so
       its cosines run a little high and it may show a link or a version the full build
-      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.89
-      of the full build's related papers, 66% of the added links in the full build's lists,
-      id lists identical 6 of 30, scores off by 0.019 on average and 0.060 at most
+      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.83
+      of the full build's related papers, 70% of the added links in the full build's lists,
+      id lists identical 10 of 30, scores off by 0.019 on average and 0.060 at most
       (tests/test_related.py holds these); most of the loss is the ~500 terms one old and
-      one new paper share, which a refit would add.
+      one new paper share, which a refit would add, and the terms near the max_df share.
     * Candidates come from the exact product of the new rows with every row (cheap for a
       few rows, and it needs no second copy of the matrix), so a new paper's list is the
       `exact=True` list of that vocabulary, whatever mode the index was built in.
@@ -435,7 +440,8 @@ def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix | None, np.ndarra
 
 def _fit(papers: Sequence[Paper]) -> _Fitted | None:
     """`_vectorize`, keeping the fitted vectorizer; None when no paper has a usable term."""
-    vectorizer = TfidfBigrams(min_df=2 if len(papers) >= _MIN_DF_FROM else 1)
+    large = len(papers) >= _MIN_DF_FROM
+    vectorizer = TfidfBigrams(min_df=2 if large else 1, max_df=_MAX_DF if large else 1.0)
     try:
         matrix = vectorizer.fit_transform([_document(p) for p in papers]).tocsr()
     except ValueError:  # nothing but stop words (or nothing) anywhere
@@ -468,7 +474,8 @@ def _prune_rows(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
 
 
 def _bigram_parts(names: np.ndarray) -> np.ndarray:
-    """For each column, the columns of its two words if it is a bigram, else -1s."""
+    """For each column, the columns of its two words if it is a bigram, else -1s (-1 also for a word that is no
+    column: too frequent, max_df)."""
     column = {name: i for i, name in enumerate(names.tolist())}
     parts = np.full((len(names), 2), -1, dtype=np.int32)
     for i, name in enumerate(names.tolist()):
@@ -601,11 +608,13 @@ class _Scorer:
         n_cols = self.matrix.shape[1]
         # A shared bigram hides its shared unigram parts: "cross encoder", not "cross".
         parts = self.parts[col]
-        is_bigram = parts[:, 0] >= 0
+        # (A word too frequent to be a column, max_df, has no column to hide: -1.)
+        is_bigram = (parts[:, 0] >= 0) | (parts[:, 1] >= 0)
         hidden = np.concatenate(
             [pair[is_bigram] * n_cols + parts[is_bigram, 0],
              pair[is_bigram] * n_cols + parts[is_bigram, 1]]
         )
+        hidden = hidden[np.concatenate([parts[is_bigram, 0], parts[is_bigram, 1]]) >= 0]
         visible = ~np.isin(pair * n_cols + col, hidden)
         pair, col, weight = pair[visible], col[visible], weight[visible]
         # Columns are in alphabetical order, so the column breaks ties alphabetically.

@@ -1,5 +1,5 @@
 """TF-IDF rows of unigrams and bigrams: what scikit-learn's `TfidfVectorizer(analyzer=..., sublinear_tf=True,
-min_df=..., dtype=float32)` gives with `generator.terms` as its analyzer (same columns, same order, same float32 values),
+min_df=..., max_df=..., dtype=float32)` gives with `generator.terms` as its analyzer (same columns, same order, same float32 values),
 without its vocabulary of every bigram in the corpus.
 
 scikit-learn counts every distinct bigram in a dictionary of strings before `min_df` throws most of them away: at
@@ -33,8 +33,9 @@ def terms_of(words: Sequence[str]) -> list[str]:
 class TfidfBigrams:
     """fit_transform / transform / get_feature_names_out / vocabulary_ / idf_, as the scikit-learn vectorizer."""
 
-    def __init__(self, *, min_df: int = 1) -> None:
+    def __init__(self, *, min_df: int = 1, max_df: float = 1.0) -> None:
         self._min_df = min_df
+        self._max_df = max_df  # a share of the documents, as scikit-learn's float max_df
         self._names = np.array([], dtype=object)
         self.vocabulary_: dict[str, int] = {}
         self.idf_ = np.zeros(0, dtype=np.float32)
@@ -97,7 +98,7 @@ class TfidfBigrams:
 
         distinct, which, df = np.unique(keys, return_inverse=True, return_counts=True)
         del keys
-        kept = np.flatnonzero(df >= self._min_df)
+        kept = np.flatnonzero((df >= self._min_df) & (df <= self._max_df * len(docs)))
         if not len(kept):
             raise ValueError("no term left: every word is a stop word, or too rare")
         by_number = list(words)
