@@ -205,7 +205,7 @@ def main() -> None:
     if args.sweep:
         data = run(ROOT, min_score=0.0, relative=0.0)
         rows = []
-        for min_score in (0.08, 0.10, 0.12, 0.14, 0.15, 0.16, 0.18, 0.20):
+        for min_score in (0.10, 0.12, 0.13, 0.14, 0.15, 0.16, 0.18, 0.20):
             for relative in (0.0, 0.5, 0.6, 0.7):
                 figures = score(data, split_sources(sources, "tune"), labels, min_score, relative)
                 rows.append((f"min {min_score:.2f} rel {relative:.1f}", figures))
