@@ -127,6 +127,22 @@ def test_phrases_never_bridge_a_stop_word_punctuation_or_a_compound_and_plurals_
     assert not {"propose", "good", "soon", "enormous", "state-of-the-art", "experts"} & set(rel.terms)
 
 
+TOKENS = ["Mixture", "of", "experts", "expert", "state-of-the-art", "image", "images", "post-training",
+          "quantization", "queries", "query", "analysis", "the", "(iii)", "we", "propose", ",", ".", ";", "2024",
+          "3D", "x", "Cross-Encoders", "cross-encoder", "re-ranking", "\n", "https://x.io/a", "$x^2$", "é", "-"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map(" ".join))
+def test_every_term_the_tokenizer_makes_occurs_in_the_text_as_written(text):
+    from generator.terms import analyze
+    from generator.tfidf import terms_of
+
+    for term in terms_of(analyze(text)):
+        assert term == term.lower() and term.strip() == term and "  " not in term
+        assert occurs_as_written(term, text), (term, text)
+
+
 def test_every_shown_term_of_the_bundled_dumps_occurs_in_both_papers(dump_papers):
     by_id = {p.id: p for p in dump_papers}
     result = compute_related(dump_papers)
