@@ -267,7 +267,9 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             else:
                 related_index = previous.related_index
                 related = {**previous.site_data.related, **related_index.add(change.new_papers)}
-            info["detail"] = f"{sum(len(r) for r in related.values())} links"
+            links = sum(1 for rels in related.values() for r in rels if not r.version)
+            versions = sum(1 for rels in related.values() for r in rels if r.version)
+            info["detail"] = f"{links} links" + (f", {versions} to other versions" if versions else "")
 
         with reporter.stage("render") as info:
             site_data = SiteData(catalog, topics, tags, related, site_url)

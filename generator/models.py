@@ -115,6 +115,7 @@ class Related:
     id: str
     score: float
     terms: tuple[str, ...]
+    version: bool = False  # another version of the same work (shown as such), not a related paper
 
 
 @dataclass(frozen=True)

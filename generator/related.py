@@ -1,6 +1,10 @@
 """Find each paper's nearest neighbours by TF-IDF cosine, and the terms that make them neighbours.
 
-The one job: `compute_related(papers)` -> {paper id: (Related, ...)}. `RelatedIndex.build`
+The one job: `compute_related(papers)` -> {paper id: (Related, ...)}: the related papers a page
+shows (a score floor and a cut relative to the paper's best link: fewer than five rather than
+weak ones), then the other versions of the same work (`version=True`). Terms come from
+generator/terms.py (words and adjacent-word phrases, one plural normal form, stop words).
+`RelatedIndex.build`
 is the same computation, also keeping what it fitted, so that `index.add(new_papers)` can
 give a new digest's papers their neighbours in ~0.1 s at 50,000 (see RelatedIndex).
 
@@ -17,9 +21,11 @@ builds the N x N similarity matrix and never multiplies full vectors against eve
   near-universal terms, and so nearly all the work of the exact product, are.
 * Each paper's `_CANDIDATES` best candidates are rescored on the full vectors, so every score
   shown is the exact cosine; the approximation can only change *which* papers make a list.
-  Measured against `exact=True`: 98.6% of top-5 lists identical, mean recall@5 0.997 on
-  the bundled dumps (the hard case: weak, close neighbours); 99.8% / 0.9997 on 50,000
-  synthetic papers. tests/test_related.py holds the dumps to >= 95% / >= 0.98.
+  Measured against `exact=True` (k=5 and no floor, before the floor and relative cut
+  existed): 98.6% of top-5 lists identical, mean recall@5 0.997 on the bundled dumps (the
+  hard case: weak, close neighbours); 99.8% / 0.9997 on 50,000 synthetic papers. With the
+  floor, the bundled dumps' lists are all identical. tests/test_related.py holds the dumps
+  to >= 95% / >= 0.98.
 * Chunks of rows run on a thread pool (scipy's sparse kernels and numpy release the GIL;
   on a 2-core box that buys ~1.5x, most of the work being memory-bound).
 """
@@ -35,9 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from generator.models import Paper, Related
+from generator.terms import clean
 from generator.tfidf import TfidfBigrams
 
 __all__ = ["RelatedIndex", "compute_related", "shared_terms"]
@@ -58,39 +63,49 @@ _CHUNK_ROWS = 1000
 # the norm that keeps two papers sharing one generic word from looking identical); above it
 # the vocabulary of once-seen bigrams is what costs memory, so it goes.
 _MIN_DF_FROM = 100
+# A term used by more than this share of the catalog says nothing about what a paper is
+# about *within this catalog* ("model", "learning", "task" in one of AI papers): the stop list
+# made from document frequency, so it follows the catalog. From _MIN_DF_FROM papers on (in a
+# handful of papers every shared word is "frequent").
+_MAX_DF = 0.3
 
 
-# The page text carries links and the odd bit of TeX; neither says what a paper is about,
-# and "https"/"github" would otherwise be the most widely shared "terms" of all.
-_URL = re.compile(r"https?://\S+|HTTPS?://\S+|www\.\S+")
-_BARE_URL = re.compile(r"\b[\w.-]+\.(?:com|org|net|io|ai|edu|html?)\b/?\S*", re.IGNORECASE)
-_BARE_URL_HINTS = (".com", ".org", ".net", ".io", ".ai", ".edu", ".htm")
-_TEX = re.compile(r"\$[^$]{0,300}\$|\\[A-Za-z]+|[{}^_\\~]")
-# A token is a word of 2+ characters that starts with a letter, or digits followed by a
-# letter ("3d", "2b"): no numbers-only tokens ("2023", "100") ever become terms.
-_TOKEN_PATTERN = r"(?u)\b(?:[^\W\d_]\w+|\d+[^\W\d_]\w*)\b"
-_STOP_WORDS = sorted(
-    ENGLISH_STOP_WORDS
-    | {"http", "https", "www", "com", "org", "io", "html", "github", "url", "et", "al"}
-)
+# A link must score at least this much (the cosine), and at least _RELATIVE of the paper's best link: a neighbour
+# far weaker than the best one is a different subject sharing a few words. See BENCHMARKS.md for how they were set.
+MIN_SCORE = 0.14
+RELATIVE = 0.6
+# Two papers are versions of one work (a conference and an extended version, a renamed preprint) when their
+# vectors are nearly the same, or when one title holds the whole other title (three words or more) and the texts
+# agree well. In the bundled dumps two different works never score above 0.55 (the same authors' two papers on one
+# method), a paper and its extended version 0.82; a title inside another alone says too little ("Attention Is All
+# You Need" is inside many titles).
+_VERSION_COSINE = 0.7
+_VERSION_TITLE_COSINE = 0.3
+_MAX_VERSIONS = 3
+_TITLE_WORDS = re.compile(r"[^\W_]+")
 
 
 def compute_related(
     papers: Sequence[Paper],
     k: int = 5,
-    min_score: float = 0.08,
+    min_score: float = MIN_SCORE,
     n_terms: int = 3,
     *,
     exact: bool = False,
+    relative: float = RELATIVE,
 ) -> dict[str, tuple[Related, ...]]:
-    """Up to `k` most similar other papers for every paper, best first.
+    """Up to `k` most similar other papers for every paper, best first, then its other versions.
 
-    Every paper id is a key (an empty tuple when nothing scores `min_score` or more).
-    Scores are cosines rounded to 4 decimals; ties go to the smaller id. `terms` are the
-    `n_terms` strongest terms the two papers share. The result depends only on the set of
-    papers, not on their order. Paper ids must be unique.
+    Every paper id is a key (an empty tuple when nothing qualifies). A related paper scores at
+    least `min_score` and at least `relative` times the paper's best related score: fewer than
+    `k`, or none, rather than weak links. Papers that are versions of the same work (see
+    `_VERSION_COSINE`) come after, marked `version=True`, at most `_MAX_VERSIONS`, whatever
+    `k`. Scores are cosines rounded to 4 decimals; ties go to the smaller id. `terms` are the
+    `n_terms` strongest terms the two papers share (generator/terms.py: each occurs in both
+    texts, case and plural aside). The result depends only on the set of papers, not on their
+    order. Paper ids must be unique.
     """
-    return RelatedIndex.build(papers, k, min_score, n_terms, exact=exact)[1]
+    return RelatedIndex.build(papers, k, min_score, n_terms, exact=exact, relative=relative)[1]
 
 
 class RelatedIndex:
@@ -109,11 +124,13 @@ class RelatedIndex:
       A term the index has never seen (or saw in one paper only: min_df) carries no
       weight, and idf does not move. So, against one full computation over old + new,
       every score of a new paper drifts a little (no list is identical to the digit) and
-      some neighbours change. Bundled dumps (build on 455, add the newest 30, full over
-      485): recall@5 0.872, id lists identical 20%, scores off by 0.017 on average and
-      0.039 at most (tests/test_related.py holds >= 0.85 / <= 0.05); most of the loss is
-      the ~500 terms one old and one new paper share, which a refit would add. 50,000
-      synthetic papers (+30): recall@5 0.96, id lists identical 77%.
+      some neighbours change. A new paper's words the index never saw carry no weight, so
+      its cosines run a little high and it may show a link or a version the full build
+      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.83
+      of the full build's related papers, 70% of the added links in the full build's lists,
+      id lists identical 10 of 30, scores off by 0.019 on average and 0.060 at most
+      (tests/test_related.py holds these); most of the loss is the ~500 terms one old and
+      one new paper share, which a refit would add, and the terms near the max_df share.
     * Candidates come from the exact product of the new rows with every row (cheap for a
       few rows, and it needs no second copy of the matrix), so a new paper's list is the
       `exact=True` list of that vocabulary, whatever mode the index was built in.
@@ -132,9 +149,12 @@ class RelatedIndex:
     ~0.1 s (bench/bench_related.py --add). Not thread-safe: one `add` at a time.
     """
 
-    def __init__(self, k: int, min_score: float, n_terms: int, ids: Sequence[str]) -> None:
-        self.k, self.min_score, self.n_terms = k, min_score, n_terms
+    def __init__(
+        self, k: int, min_score: float, n_terms: int, ids: Sequence[str], relative: float = RELATIVE
+    ) -> None:
+        self.k, self.min_score, self.n_terms, self.relative = k, min_score, n_terms, relative
         self._ids: list[str] = list(ids)
+        self._titles: list[str] = []  # _title_key of each row, for the versions rule
         self._position: dict[str, int] = {pid: i for i, pid in enumerate(self._ids)}
         self._built = len(self._ids)
         self._vectorizer: TfidfBigrams | None = None
@@ -152,10 +172,11 @@ class RelatedIndex:
         cls,
         papers: Sequence[Paper],
         k: int = 5,
-        min_score: float = 0.08,
+        min_score: float = MIN_SCORE,
         n_terms: int = 3,
         *,
         exact: bool = False,
+        relative: float = RELATIVE,
     ) -> tuple[RelatedIndex, dict[str, tuple[Related, ...]]]:
         """The full computation: (the index, exactly what `compute_related` returns)."""
         ordered = sorted(papers, key=lambda p: p.id)
@@ -163,7 +184,8 @@ class RelatedIndex:
         dupes = sorted({a for a, b in zip(ids, ids[1:]) if a == b})
         if dupes:
             raise ValueError(f"duplicate paper ids: {dupes[:5]}")
-        index = cls(k, min_score, n_terms, ids)
+        index = cls(k, min_score, n_terms, ids, relative)
+        index._titles = [_title_key(p) for p in ordered]
         empty: dict[str, tuple[Related, ...]] = {i: () for i in ids}
         if len(ordered) < 2 or k <= 0:
             return index, empty
@@ -172,7 +194,9 @@ class RelatedIndex:
         if fitted is None or fitted.matrix.shape[1] == 0:
             return index, empty
         parts = _bigram_parts(fitted.names)
-        result = _related(fitted.matrix, fitted.names, ids, k, min_score, n_terms, exact, parts)
+        scorer = _Scorer(fitted.matrix, k, min_score, relative, max(n_terms, 0), fitted.names, parts, ids,
+                         index._titles)
+        result = _related(scorer, exact)
         index._vectorizer, index._keep = fitted.vectorizer, fitted.keep
         index._names, index._parts = fitted.names, parts
         index._set_matrix(fitted.matrix)
@@ -225,6 +249,7 @@ class RelatedIndex:
             if rows is not None:
                 self._append(rows)
             self._ids.extend(new_ids)
+            self._titles.extend(_title_key(p) for p in new)
             self._position.update((pid, start + i) for i, pid in enumerate(new_ids))
             if rows is not None and self.k > 0:
                 out.update(self._lists(rows, start))
@@ -232,6 +257,7 @@ class RelatedIndex:
             for pid in self._ids[start:]:
                 del self._position[pid]
             del self._ids[start:]
+            del self._titles[start:]
             if before is not None and self._matrix is not None:
                 self._view(before[0], before[1], self._matrix.shape[1])
             raise
@@ -241,15 +267,8 @@ class RelatedIndex:
         """The lists of the rows just appended at `start`, against every row."""
         matrix = self._matrix
         assert matrix is not None
-        scorer = _Scorer(
-            matrix=matrix,
-            k=self.k,
-            min_score=self.min_score,
-            n_terms=max(self.n_terms, 0),
-            names=self._names,
-            parts=self._parts,
-            ids=self._ids,
-        )
+        scorer = _Scorer(matrix, self.k, self.min_score, self.relative, max(self.n_terms, 0), self._names,
+                         self._parts, self._ids, self._titles)
         out: dict[str, tuple[Related, ...]] = {}
         # As in exact mode, with its chunk size: a chunk's product is ~N x rows entries.
         chunk = max(1, min(_CHUNK_ROWS, 5_000_000 // matrix.shape[0]))
@@ -259,7 +278,7 @@ class RelatedIndex:
             # matrix @ block.T walks the CSR rows once; block @ matrix.T would transpose it.
             product = (matrix @ block.T.tocsr()).T.tocsr()
             cand_rows, cand_cols = _pick_candidates(
-                product, owners, self.k + _EXACT_SPARE, self.min_score - 1e-4
+                product, owners, self.k + _EXACT_SPARE + _MAX_VERSIONS, self.min_score - 1e-4
             )
             # Positions past the build are not in id order: break ties on the ids themselves.
             cand_ids = [self._ids[c] for c in cand_cols.tolist()]
@@ -334,23 +353,16 @@ def _grown(values: np.ndarray, capacity: int, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-def _related(
-    matrix: sp.csr_matrix,
-    names: np.ndarray,
-    ids: Sequence[str],
-    k: int,
-    min_score: float,
-    n_terms: int,
-    exact: bool,
-    parts: np.ndarray,
-) -> dict[str, tuple[Related, ...]]:
+def _related(scorer: _Scorer, exact: bool) -> dict[str, tuple[Related, ...]]:
     """The similarity half of `compute_related`, on rows already sorted by id."""
+    matrix = scorer.matrix
     n = matrix.shape[0]
     if exact:
-        left, right_t, n_candidates = matrix, matrix.T.tocsr(), k + _EXACT_SPARE
+        left, right_t = matrix, matrix.T.tocsr()
+        n_candidates = scorer.k + _EXACT_SPARE + _MAX_VERSIONS
         # These candidate scores are the exact cosines (in float32), so anything clearly
         # below min_score can go before the per-row selection.
-        floor = min_score - 1e-4
+        floor = scorer.min_score - 1e-4
     else:
         heavy = _prune_rows(matrix, _PRUNE_TERMS)
         light = matrix - heavy
@@ -359,17 +371,9 @@ def _related(
         # the lightest of *both*, which is where the generic words (and the cost) are.
         left = sp.hstack([matrix, heavy], format="csr")
         right_t = sp.hstack([heavy, light], format="csr").T.tocsr()
-        n_candidates, floor = max(_CANDIDATES, k), 0.0
+        n_candidates, floor = max(_CANDIDATES, scorer.k + _MAX_VERSIONS), 0.0
     job = _Job(
-        scorer=_Scorer(
-            matrix=matrix,
-            k=k,
-            min_score=min_score,
-            n_terms=max(n_terms, 0),
-            names=names,
-            parts=parts,
-            ids=ids,
-        ),
+        scorer=scorer,
         left=left,
         right_t=right_t,
         n_candidates=n_candidates,
@@ -406,21 +410,16 @@ def shared_terms(
     return tuple(ranked[: max(n_terms, 0)])
 
 
-def _clean(text: str) -> str:
-    # The substring checks skip the (much slower) regexes for the many texts that need none.
-    if "://" in text or "www." in text:
-        text = _URL.sub(" ", text)
-    if any(h in text for h in _BARE_URL_HINTS):
-        text = _BARE_URL.sub(" ", text)
-    if any(c in text for c in "$\\{}^_~"):
-        text = _TEX.sub(" ", text)
-    return text
-
-
 def _document(paper: Paper) -> str:
-    # The title twice: it is the author's own summary, so its terms count for more.
-    title = _clean(paper.title)
-    return f"{title}\n{title}\n{_clean(paper.abstract)}"
+    # The title twice: it is the author's own summary, so its terms count for more. Fields on their own lines:
+    # no phrase runs from one into the next.
+    title = clean(paper.title)
+    return f"{title}\n{title}\n{clean(paper.abstract)}"
+
+
+def _title_key(paper: Paper) -> str:
+    """The title's words, lower case, space-separated with a space at both ends (for whole-word containment)."""
+    return " " + " ".join(_TITLE_WORDS.findall(paper.title.lower())) + " "
 
 
 @dataclass(frozen=True)
@@ -441,11 +440,8 @@ def _vectorize(papers: Sequence[Paper]) -> tuple[sp.csr_matrix | None, np.ndarra
 
 def _fit(papers: Sequence[Paper]) -> _Fitted | None:
     """`_vectorize`, keeping the fitted vectorizer; None when no paper has a usable term."""
-    vectorizer = TfidfBigrams(
-        stop_words=_STOP_WORDS,
-        token_pattern=_TOKEN_PATTERN,
-        min_df=2 if len(papers) >= _MIN_DF_FROM else 1,
-    )
+    large = len(papers) >= _MIN_DF_FROM
+    vectorizer = TfidfBigrams(min_df=2 if large else 1, max_df=_MAX_DF if large else 1.0)
     try:
         matrix = vectorizer.fit_transform([_document(p) for p in papers]).tocsr()
     except ValueError:  # nothing but stop words (or nothing) anywhere
@@ -478,7 +474,8 @@ def _prune_rows(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
 
 
 def _bigram_parts(names: np.ndarray) -> np.ndarray:
-    """For each column, the columns of its two words if it is a bigram, else -1s."""
+    """For each column, the columns of its two words if it is a bigram, else -1s (-1 also for a word that is no
+    column: too frequent, max_df)."""
     column = {name: i for i, name in enumerate(names.tolist())}
     parts = np.full((len(names), 2), -1, dtype=np.int32)
     for i, name in enumerate(names.tolist()):
@@ -532,10 +529,12 @@ class _Scorer:
     matrix: sp.csr_matrix  # tf-idf rows
     k: int
     min_score: float
+    relative: float
     n_terms: int
     names: np.ndarray  # column -> term
     parts: np.ndarray  # column -> columns of its two words (bigrams), else -1s
     ids: Sequence[str]  # row -> paper id
+    titles: Sequence[str]  # row -> _title_key
 
     def lists(
         self, rows: np.ndarray, cols: np.ndarray, tie: np.ndarray, owners: Sequence[int]
@@ -556,15 +555,46 @@ class _Scorer:
         )
         scores = np.round(scores, 4)
         pairs = np.flatnonzero(scores >= self.min_score)
-        best = pairs[_top_per_row(rows[pairs], tie[pairs], scores[pairs], self.k)]
-        terms = self._terms(shared, best)
+        ranked = pairs[_top_per_row(rows[pairs], tie[pairs], scores[pairs], self.k + _MAX_VERSIONS)]
+        # Per owner, best first: versions aside, then the related papers that pass the relative cut.
+        best, version = [], []
+        owner, top, related, versions = -1, 0.0, 0, 0
+        for pair in ranked.tolist():
+            row, col = int(rows[pair]), int(cols[pair])
+            if row != owner:
+                owner, top, related, versions = row, 0.0, 0, 0
+            score = float(scores[pair])
+            if self._versions(row, col, score):
+                if versions < _MAX_VERSIONS:
+                    best.append(pair)
+                    version.append(True)
+                    versions += 1
+                continue
+            top = top or score
+            if related < self.k and score >= self.relative * top:
+                best.append(pair)
+                version.append(False)
+                related += 1
+        best_pairs = np.asarray(best, dtype=np.int64)
+        terms = self._terms(shared, best_pairs)
 
         out: dict[str, list[Related]] = {self.ids[r]: [] for r in owners}
-        for pair, pair_terms in zip(best.tolist(), terms):
+        for pair, pair_terms, is_version in zip(best, terms, version):
             out[self.ids[rows[pair]]].append(
-                Related(id=self.ids[cols[pair]], score=float(scores[pair]), terms=pair_terms)
+                Related(id=self.ids[cols[pair]], score=float(scores[pair]), terms=pair_terms,
+                        version=is_version)
             )
-        return {i: tuple(v) for i, v in out.items()}
+        # Related papers first, then versions (each group best first).
+        return {i: tuple(sorted(v, key=lambda r: r.version)) for i, v in out.items()}
+
+    def _versions(self, row: int, col: int, score: float) -> bool:
+        if score >= _VERSION_COSINE:
+            return True
+        if score < _VERSION_TITLE_COSINE:
+            return False
+        a, b = self.titles[row], self.titles[col]
+        short, long = (a, b) if len(a) <= len(b) else (b, a)
+        return short.count(" ") > 3 and short in long  # three words or more, whole words
 
     def _terms(self, shared: sp.csr_matrix, pairs: np.ndarray) -> list[tuple[str, ...]]:
         if self.n_terms == 0 or len(pairs) == 0:
@@ -578,11 +608,13 @@ class _Scorer:
         n_cols = self.matrix.shape[1]
         # A shared bigram hides its shared unigram parts: "cross encoder", not "cross".
         parts = self.parts[col]
-        is_bigram = parts[:, 0] >= 0
+        # (A word too frequent to be a column, max_df, has no column to hide: -1.)
+        is_bigram = (parts[:, 0] >= 0) | (parts[:, 1] >= 0)
         hidden = np.concatenate(
             [pair[is_bigram] * n_cols + parts[is_bigram, 0],
              pair[is_bigram] * n_cols + parts[is_bigram, 1]]
         )
+        hidden = hidden[np.concatenate([parts[is_bigram, 0], parts[is_bigram, 1]]) >= 0]
         visible = ~np.isin(pair * n_cols + col, hidden)
         pair, col, weight = pair[visible], col[visible], weight[visible]
         # Columns are in alphabetical order, so the column breaks ties alphabetically.

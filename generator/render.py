@@ -192,6 +192,7 @@ class PaperView:
     links: tuple[tuple[str, str], ...]
     digests: tuple[Digest, ...]
     related: tuple[tuple[Paper, Related], ...]
+    versions: tuple[tuple[Paper, Related], ...] = ()  # other versions of the same work, never merged
 
 
 def paper_view(paper: Paper, data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str, Topic],
@@ -201,13 +202,15 @@ def paper_view(paper: Paper, data: SiteData, papers: Mapping[str, Paper], topics
         meta.append(f"arXiv {paper.arxiv_id}")
     if paper.upvotes:
         meta.append(f"{paper.upvotes} upvotes")
+    links_to = [(papers[r.id], r) for r in data.related.get(paper.id, ()) if r.id in papers and r.id != paper.id]
     return PaperView(
         paper=paper,
         meta=tuple(meta),
         tags=tuple(topics[s] for s in data.tags.get(paper.id, ()) if s in topics),
         links=tuple(external_links(paper)),
         digests=tuple(digests[d] for d in paper.digests if d in digests),
-        related=tuple((papers[r.id], r) for r in data.related.get(paper.id, ()) if r.id in papers and r.id != paper.id),
+        related=tuple((other, r) for other, r in links_to if not r.version),
+        versions=tuple((other, r) for other, r in links_to if r.version),
     )
 
 
@@ -230,6 +233,11 @@ def render_paper(view: PaperView) -> str:
     parts.extend(f"- {_link_html(label, url, md)}\n" for label, url in view.links)
     parts.append("\n## Digests\n\n")
     parts.extend(f"- [{day_label(d.day)} · {md(d.source)}](../digests/{d.id}.md)\n" for d in view.digests)
+    if view.versions:
+        parts.append("\n## Other versions\n\n")
+        parts.append(f"{_VERSIONS_NOTE}\n\n")
+        for other, item in view.versions:
+            parts.append(f"- [{md(other.title)}]({other.id}.md) <span class=\"pd-score\">{_why(item, md)}</span>\n")
     parts.append("\n## Related papers\n\n")
     if not view.related:
         parts.append("No close neighbours in the catalog yet.\n")
@@ -254,7 +262,13 @@ def render_paper_html(view: PaperView) -> str:
     parts.extend(f"<li>{_link_html(label, url, e)}</li>\n" for label, url in view.links)
     parts.append('</ul>\n<h2 id="digests">Digests</h2>\n<ul>\n')
     parts.extend(f'<li><a href="../../digests/{d.id}/">{day_label(d.day)} · {e(d.source)}</a></li>\n' for d in view.digests)
-    parts.append('</ul>\n<h2 id="related-papers">Related papers</h2>\n')
+    parts.append("</ul>\n")
+    if view.versions:
+        parts.append(f'<h2 id="other-versions">Other versions</h2>\n<p>{_VERSIONS_NOTE}</p>\n<ul>\n')
+        for other, item in view.versions:
+            parts.append(f'<li><a href="../{other.id}/">{e(other.title)}</a> <span class="pd-score">{_why(item, e)}</span></li>\n')
+        parts.append("</ul>\n")
+    parts.append('<h2 id="related-papers">Related papers</h2>\n')
     if view.related:
         parts.append("<ol>\n")
         for other, item in view.related:
@@ -263,6 +277,9 @@ def render_paper_html(view: PaperView) -> str:
     else:
         parts.append("<p>No close neighbours in the catalog yet.</p>\n")
     return "".join(parts)
+
+
+_VERSIONS_NOTE = "The same work under another title or in another edition (nearly the same text, or this title inside that one)."
 
 
 def _why(item: Related, escape) -> str:
@@ -439,7 +456,9 @@ def paper_record(paper: Paper, data: SiteData) -> str:
         "title": paper.title,
         "url": f"{data.site_url}papers/{paper.id}/",
         "tags": list(data.tags.get(paper.id, ())),
-        "related": [{"id": r.id, "score": r.score} for r in data.related.get(paper.id, ())],
+        "related": [{"id": r.id, "score": r.score, "terms": list(r.terms)}
+                    for r in data.related.get(paper.id, ()) if not r.version],
+        "versions": [{"id": r.id, "score": r.score} for r in data.related.get(paper.id, ()) if r.version],
         "first_seen": paper.first_seen or None,
         "digests": list(paper.digests),
         "arxiv_id": paper.arxiv_id or None,

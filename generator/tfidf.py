@@ -1,63 +1,88 @@
-"""TF-IDF rows of unigrams and bigrams: what scikit-learn's `TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
-min_df=..., dtype=float32)` gives (same columns, same order, same float32 values), without its vocabulary of every
-bigram in the corpus.
+"""TF-IDF rows of unigrams and bigrams: what scikit-learn's `TfidfVectorizer(analyzer=..., sublinear_tf=True,
+min_df=..., max_df=..., dtype=float32)` gives with `generator.terms` as its analyzer (same columns, same order, same float32 values),
+without its vocabulary of every bigram in the corpus.
 
 scikit-learn counts every distinct bigram in a dictionary of strings before `min_df` throws most of them away: at
 50,000 papers that is 18 s or more and 1.5 GB (BENCHMARKS.md). Here words become integers as they are read, a bigram
-is a pair of integers, counting and pruning are numpy sorts, and only the terms that survive `min_df` ever become
-strings. tests/test_related.py checks the output against scikit-learn's on the bundled dumps.
+is a pair of integers, the plural rule runs once per distinct word, counting and pruning are numpy sorts, and only the
+terms that survive `min_df` ever become strings. tests/test_related.py checks the output against scikit-learn's on the
+bundled dumps.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+
+from .terms import ACADEMIC_STOP_WORDS, analyze, normal_form, pieces, word_of
 
 _BATCH = 2000  # documents tokenised at a time: bounds the memory the token lists take
 _PAIR = np.int64(1) << np.int64(32)  # a bigram's key is (first word + 1) * 2**32 + second word; a word's is its number
 
 
+def terms_of(words: Sequence[str]) -> list[str]:
+    """The unigram and bigram terms of `analyze`'s output: every word, and every two words with no break between."""
+    out = [w for w in words if w]
+    out += [f"{a} {b}" for a, b in zip(words, words[1:]) if a and b]
+    return out
+
+
 class TfidfBigrams:
     """fit_transform / transform / get_feature_names_out / vocabulary_ / idf_, as the scikit-learn vectorizer."""
 
-    def __init__(self, *, stop_words: Iterable[str], token_pattern: str, min_df: int = 1) -> None:
-        self._stop = frozenset(stop_words)
-        self._pattern = re.compile(token_pattern)
+    def __init__(self, *, min_df: int = 1, max_df: float = 1.0) -> None:
         self._min_df = min_df
+        self._max_df = max_df  # a share of the documents, as scikit-learn's float max_df
         self._names = np.array([], dtype=object)
         self.vocabulary_: dict[str, int] = {}
         self.idf_ = np.zeros(0, dtype=np.float32)
+        self.lexicon_: frozenset[str] = frozenset()  # every word the fitted corpus wrote: the plural rule's lexicon
 
     def get_feature_names_out(self) -> np.ndarray:
         return self._names
 
-    def _words(self, doc: str) -> list[str]:
-        # scikit-learn's analyzer: lower case, the token pattern, stop words out before n-grams are formed
-        stop = self._stop
-        return [word for word in self._pattern.findall(doc.lower()) if word not in stop]
-
     def fit_transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         """Rows of the fitted terms, L2-normalised; ValueError when no term is left (as scikit-learn)."""
+        # First every piece of text (word or mark between words) as a number; what each distinct piece is (a word,
+        # its normal form, or a break) is settled once per piece, after the whole lexicon is known.
         words: dict[str, int] = {}
-        doc_parts, key_parts, count_parts = [], [], []
+        batches = []
         for start in range(0, len(docs), _BATCH):
             tokens: list[str] = []
             lengths = []
             for doc in docs[start:start + _BATCH]:
-                found = self._words(doc)
+                found = pieces(doc)
+                found.append("\n")  # documents never run into each other
                 tokens += found
                 lengths.append(len(found))
             for token in dict.fromkeys(tokens):
                 words.setdefault(token, len(words))
-            ids = np.fromiter(map(words.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            ids = np.fromiter(map(words.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+            batches.append((start, ids, lengths))
+        as_word = {piece: word_of(piece) for piece in words}
+        self.lexicon_ = frozenset(w for w in as_word.values() if w)
+        # Each distinct piece to its normal form's number, -1 for a break (an academic stop word too).
+        normal_of = np.full(len(words), -1, dtype=np.int64)
+        for piece, number in words.items():
+            word = as_word[piece]
+            if word:
+                normal = normal_form(word, self.lexicon_)
+                if normal not in ACADEMIC_STOP_WORDS:
+                    normal_of[number] = words[normal]
+        del as_word
+
+        doc_parts, key_parts, count_parts = [], [], []
+        while batches:
+            start, ids, lengths = batches.pop(0)
+            ids = normal_of[ids]
             doc_of = np.repeat(np.arange(start, start + len(lengths), dtype=np.int64), lengths)
-            same_doc = doc_of[:-1] == doc_of[1:]
-            keys = np.concatenate((ids, (ids[:-1][same_doc] + 1) * _PAIR + ids[1:][same_doc]))
-            doc_of = np.concatenate((doc_of, doc_of[:-1][same_doc]))
+            word = ids >= 0
+            adjacent = word[:-1] & word[1:]  # a break ends every document, so no pair spans two
+            keys = np.concatenate((ids[word], (ids[:-1][adjacent] + 1) * _PAIR + ids[1:][adjacent]))
+            doc_of = np.concatenate((doc_of[word], doc_of[:-1][adjacent]))
             if not len(keys):
                 continue
             order = np.lexsort((keys, doc_of))
@@ -73,7 +98,7 @@ class TfidfBigrams:
 
         distinct, which, df = np.unique(keys, return_inverse=True, return_counts=True)
         del keys
-        kept = np.flatnonzero(df >= self._min_df)
+        kept = np.flatnonzero((df >= self._min_df) & (df <= self._max_df * len(docs)))
         if not len(kept):
             raise ValueError("no term left: every word is a stop word, or too rare")
         by_number = list(words)
@@ -103,9 +128,7 @@ class TfidfBigrams:
         indices: list[int] = []
         indptr = [0]
         for doc in docs:
-            words = self._words(doc)
-            terms = Counter(words)
-            terms.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+            terms = Counter(terms_of(analyze(doc, self.lexicon_)))
             for term, count in terms.items():
                 column = self.vocabulary_.get(term)
                 if column is not None:

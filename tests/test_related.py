@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import generator.related as related
+import generator.related as related_
 from generator.models import Paper, Related
 from generator.related import RelatedIndex, compute_related, shared_terms
+from generator.terms import IRREGULAR_PLURALS
 from tests.conftest import make_paper
 
 DUMPS = Path(__file__).resolve().parent.parent / "dumps"
@@ -52,7 +54,29 @@ PROTEIN = make_paper(
 
 
 def ids_of(rel: tuple[Related, ...]) -> list[str]:
-    return [r.id for r in rel]
+    """The related papers' ids, other versions left out."""
+    return [r.id for r in rel if not r.version]
+
+
+def versions_of(rel: tuple[Related, ...]) -> list[str]:
+    return [r.id for r in rel if r.version]
+
+
+IRREGULAR = {singular: plural for plural, singular in IRREGULAR_PLURALS.items()}  # standard English
+
+
+def occurs_as_written(term: str, text: str) -> bool:
+    """The term's words, consecutive in the text with only a space between, each as written (case and plural
+    aside); a hyphenated compound is one word, so "art image" does not occur in "state-of-the-art image"."""
+    tokens = re.findall(r"[^\W_]+(?:-[^\W_]+)*|[^\w\s]", text.lower())
+
+    def forms(word: str) -> set[str]:
+        out = {word, word + "s", word + "es", IRREGULAR.get(word, word)}
+        return out | ({word[:-1] + "ies"} if word.endswith("y") else set())
+
+    words = [forms(w) for w in term.split(" ")]
+    return any(all(tokens[i + j] in words[j] for j in range(len(words)))
+               for i in range(len(tokens) - len(words) + 1))
 
 
 # --- what a reader sees -----------------------------------------------------------------
@@ -65,18 +89,74 @@ def test_papers_about_the_same_thing_relate_and_an_unrelated_one_does_not():
     assert result["protein"] == ()
 
 
-def test_shared_terms_are_real_shared_words_and_bigrams_win_over_their_parts():
+def test_shared_terms_are_real_shared_phrases_and_bigrams_win_over_their_parts():
     (rel,) = compute_related([PROTEIN, RERANK_A, RERANK_B], n_terms=5)["rerank-a"]
     assert len(rel.terms) == 5
-    assert "cross encoder" in rel.terms and "passage retrieval" in rel.terms
+    # "Cross-Encoder Re-Ranking" and "cross-encoder re-rankers": one phrase, singular and plural aside.
+    assert "cross-encoder re-ranker" in rel.terms and "passage retrieval" in rel.terms
     # Their parts are shared too, but the bigram says it better.
-    assert not {"cross", "encoder", "passage", "retrieval"} & set(rel.terms)
+    assert not {"cross-encoder", "re-ranker", "passage", "retrieval"} & set(rel.terms)
     for term in rel.terms:
         assert not re.search(r"\d", term) or re.search(r"[a-z]", term)
         assert not {"https", "github", "www", "com", "org", "mathcal"} & set(term.split())
         for paper in (RERANK_A, RERANK_B):
-            text = re.sub(r"\W+", " ", f"{paper.title} {paper.abstract}".lower())
-            assert all(word in text.split() for word in term.split()), (term, paper.id)
+            assert occurs_as_written(term, f"{paper.title}\n{paper.abstract}"), (term, paper.id)
+
+
+def test_phrases_never_bridge_a_stop_word_punctuation_or_a_compound_and_plurals_are_one_term():
+    texts = [
+        ("Sparse Mixture of Experts for state-of-the-art image generation",
+         "We propose a mixture of experts; sequence to sequence models. Post-training quantization of the experts "
+         "preserves state-of-the-art image quality, and in-context learning emerges."),
+        ("Routing in a mixture of experts: state-of-the-art image synthesis",
+         "Experts route tokens (sequence to sequence) and a post-training quantization of every expert keeps "
+         "state-of-the-art image quality. In-context learning is good; the expert routing is soon enormous."),
+        ("Protein folding", "Molecular dynamics of proteins."),
+    ]
+    papers = [Paper(title=t, abstract=a, id=f"p{i}") for i, (t, a) in enumerate(texts)]
+    (rel,) = compute_related(papers, n_terms=10, min_score=0.05)["p0"]
+    assert rel.id == "p1"
+    for term in rel.terms:
+        for paper in papers[:2]:
+            assert occurs_as_written(term, f"{paper.title}\n{paper.abstract}"), (term, paper.id)
+    assert {"mixture", "expert", "post-training quantization", "in-context learning"} <= set(rel.terms)
+    bridged = {"mixture expert", "mixture experts", "art image", "training quantization", "sequence sequence",
+               "context learning", "experts post-training", "expert quantization"}
+    assert not bridged & set(rel.terms)
+    # Boilerplate and filler carry no meaning; "experts" and "expert" are one term.
+    assert not {"propose", "good", "soon", "enormous", "state-of-the-art", "experts"} & set(rel.terms)
+
+
+TOKENS = ["Mixture", "of", "experts", "expert", "state-of-the-art", "image", "images", "post-training",
+          "quantization", "queries", "query", "analysis", "the", "(iii)", "we", "propose", ",", ".", ";", "2024",
+          "3D", "x", "Cross-Encoders", "cross-encoder", "re-ranking", "\n", "https://x.io/a", "$x^2$", "é", "-"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map(" ".join))
+def test_every_term_the_tokenizer_makes_occurs_in_the_text_as_written(text):
+    from generator.terms import analyze
+    from generator.tfidf import terms_of
+
+    for term in terms_of(analyze(text)):
+        assert term == term.lower() and term.strip() == term and "  " not in term
+        assert occurs_as_written(term, text), (term, text)
+
+
+def test_every_shown_term_of_the_bundled_dumps_occurs_in_both_papers(dump_papers):
+    by_id = {p.id: p for p in dump_papers}
+    result = compute_related(dump_papers)
+    checked = 0
+    for pid, rels in result.items():
+        for rel in rels:
+            words = [w for term in rel.terms for w in term.split(" ")]
+            # no two shown words are one word in singular and plural
+            assert not any(b in (a + "s", a + "es") for a in words for b in words), (pid, rel)
+            for term in rel.terms:
+                for paper in (by_id[pid], by_id[rel.id]):
+                    assert occurs_as_written(term, f"{paper.title}\n{paper.abstract}"), (term, paper.id)
+                checked += 1
+    assert checked > 2000
 
 
 def test_tiny_corpora_give_every_paper_an_entry():
@@ -90,13 +170,56 @@ def test_tiny_corpora_give_every_paper_an_entry():
     }
 
 
-def test_identical_papers_relate_with_score_one_and_ties_go_to_the_smaller_id():
+def test_identical_papers_are_other_versions_and_ties_go_to_the_smaller_id():
     twin = dict(title=RERANK_B.title, abstract=RERANK_B.abstract)
     papers = [RERANK_A, make_paper(id="twin-z", **twin), make_paper(id="twin-m", **twin)]
     result = compute_related(papers + [PROTEIN])
-    assert result["twin-m"][0] == Related("twin-z", 1.0, result["twin-m"][0].terms)
+    (version,) = [r for r in result["twin-m"] if r.version]
+    assert (version.id, version.score) == ("twin-z", 1.0)
+    assert ids_of(result["twin-m"]) == ["rerank-a"]  # versions come after, never as related papers
     first, second = result["rerank-a"]
     assert (first.id, second.id) == ("twin-m", "twin-z") and first.score == second.score
+    assert not first.version and not second.version
+
+
+WHITE_BOX = make_paper(
+    id="white-box-transformers-via-sparse-rate-reduction",
+    title="White-Box Transformers via Sparse Rate Reduction",
+    abstract=(
+        "In this paper, we contend that the objective of representation learning is to compress and transform the "
+        "distribution of the data, say sets of tokens, towards a mixture of low-dimensional Gaussian distributions "
+        "supported on incoherent subspaces. The quality of the final representation can be measured by a unified "
+        "objective function called sparse rate reduction. From this perspective, popular deep networks such as "
+        "transformers can be naturally viewed as realizing iterative schemes to optimize this objective."
+    ),
+)
+WHITE_BOX_EXTENDED = make_paper(
+    id="white-box-transformers-via-sparse-rate-reduction-compression-is-all-there-is",
+    title="White-Box Transformers via Sparse Rate Reduction: Compression Is All There Is?",
+    abstract=(
+        "We argue that a natural objective of representation learning is to compress and transform the distribution "
+        "of the data, say sets of tokens, towards a low-dimensional Gaussian mixture supported on incoherent "
+        "subspaces. The goodness of such a representation can be evaluated by a principled measure, sparse rate "
+        "reduction. Deep networks such as transformers can be viewed as realizing iterative schemes to optimize "
+        "this measure incrementally; we also show that compression and denoising are two sides of one process."
+    ),
+)
+
+
+def test_a_conference_and_an_extended_version_are_other_versions_not_related_papers():
+    others = [RERANK_A, RERANK_B, PROTEIN, make_paper(
+        id="sparse-coding", title="Sparse Coding with Incoherent Dictionaries",
+        abstract="Sparse rate reduction of tokens in transformers: a representation learning view of sparse coding.")]
+    result = compute_related([WHITE_BOX, WHITE_BOX_EXTENDED, *others])
+    assert versions_of(result[WHITE_BOX.id]) == [WHITE_BOX_EXTENDED.id]
+    assert versions_of(result[WHITE_BOX_EXTENDED.id]) == [WHITE_BOX.id]
+    assert WHITE_BOX_EXTENDED.id not in ids_of(result[WHITE_BOX.id])
+    assert ids_of(result[WHITE_BOX.id]) == ["sparse-coding"]
+    # A title inside another title is not enough on its own: the texts must agree too.
+    namesake = make_paper(id="namesake", title="White-Box Transformers via Sparse Rate Reduction for Proteins",
+                          abstract=PROTEIN.abstract)
+    result = compute_related([WHITE_BOX, namesake, *others])
+    assert not versions_of(result[WHITE_BOX.id]) and WHITE_BOX.id not in versions_of(result["namesake"])
 
 
 def test_k_min_score_and_n_terms_are_honoured(dump_papers):
@@ -150,10 +273,18 @@ def test_any_small_corpus_gives_well_formed_links(corpus, k, exact):
     result = compute_related(papers, k=k, min_score=0.05, exact=exact)
     assert set(result) == {p.id for p in papers}
     for pid, rels in result.items():
-        assert len(rels) <= k and pid not in ids_of(rels)
-        assert set(ids_of(rels)) <= set(result) and len(set(ids_of(rels))) == len(rels)
-        assert all(0.05 <= r.score <= 1.0 and len(r.terms) <= 3 for r in rels)
+        assert_well_formed(pid, rels, k, set(result))
         assert all(not t.isdigit() and "https" not in t for r in rels for t in r.terms)
+
+
+def assert_well_formed(pid: str, rels: tuple[Related, ...], k: int, known: set[str]) -> None:
+    related, versions = ids_of(rels), versions_of(rels)
+    assert len(related) <= k and len(versions) <= 3 and pid not in related + versions
+    assert set(related + versions) <= known and len(set(related + versions)) == len(rels)
+    assert [r.version for r in rels] == sorted(r.version for r in rels)  # related first, then versions
+    assert all(0.05 <= r.score <= 1.0 and len(r.terms) <= 3 for r in rels)
+    scores = [r.score for r in rels if not r.version]
+    assert scores == sorted(scores, reverse=True) and all(s >= related_.RELATIVE * scores[0] for s in scores)
 
 
 # --- the bundled dumps --------------------------------------------------------------------
@@ -264,8 +395,8 @@ def test_a_copy_of_an_indexed_paper_finds_it_first_with_score_one(archive):
     original = archive[17]
     result = index.add([renamed(original, "zz-copy")])
     assert list(result) == ["zz-copy"]
-    top = result["zz-copy"][0]
-    assert (top.id, top.score) == (original.id, 1.0) and top.terms
+    (copy,) = [r for r in result["zz-copy"] if r.version]  # a copy is another version of the same work
+    assert (copy.id, copy.score) == (original.id, 1.0) and copy.terms
 
 
 def test_new_papers_relate_to_each_other_and_to_what_came_before(dump_papers):
@@ -275,10 +406,12 @@ def test_new_papers_relate_to_each_other_and_to_what_came_before(dump_papers):
     # A later add sees the earlier one, and new papers see each other within one add.
     second = index.add([RERANK_B, make_paper(id="rerank-b-twin", title=RERANK_B.title,
                                              abstract=RERANK_B.abstract)])
-    assert ids_of(second["rerank-b"])[:2] == ["rerank-b-twin", "rerank-a"]
-    assert second["rerank-b"][0].score == 1.0
-    assert ids_of(second["rerank-b-twin"])[:2] == ["rerank-b", "rerank-a"]
-    assert {"cross encoder", "passage retrieval"} <= set(second["rerank-b"][1].terms)
+    assert "rerank-a" in ids_of(second["rerank-b"])[:2]
+    assert versions_of(second["rerank-b"]) == ["rerank-b-twin"] and second["rerank-b"][-1].score == 1.0
+    assert "rerank-a" in ids_of(second["rerank-b-twin"])[:2]
+    assert versions_of(second["rerank-b-twin"]) == ["rerank-b"]
+    (link,) = [r for r in second["rerank-b"] if r.id == "rerank-a"]
+    assert {"cross-encoder", "passage retrieval"} <= set(link.terms)
     assert index.added == 4 and len(index) == len(dump_papers) + 4
 
 
@@ -288,7 +421,7 @@ def test_add_returns_new_papers_only_and_never_touches_old_lists(archive):
     old, fresh = archive[3], [renamed(archive[3], "aaa-copy"), renamed(archive[40], "zzz-copy")]
     result = index.add([old, *fresh])  # an indexed id is skipped, changed text or not
     assert set(result) == {"aaa-copy", "zzz-copy"} and as_json(built) == before
-    assert old.id in ids_of(result["aaa-copy"])
+    assert old.id in versions_of(result["aaa-copy"])
     changed = Paper(title="Entirely different", abstract="Protein folding.", id=old.id)
     assert index.add([changed]) == {} and index.add([]) == {}
     assert index.add(fresh) == {}  # added once, now indexed
@@ -307,6 +440,12 @@ def test_add_is_the_exact_computation_over_the_fitted_vectors(archive, dump_pape
     assert list(result) == sorted(p.id for p in new)
 
     matrix, names, ids = index._matrix, index._names, index._ids
+    titles = {p.id: " ".join(re.findall(r"[^\W_]+", p.title.lower())) for p in archive + new}
+
+    def same_work(a: str, b: str, score: float) -> bool:
+        short, long = sorted((titles[a], titles[b]), key=len)
+        return score >= 0.7 or (score >= 0.3 and len(short.split()) >= 3 and f" {short} " in f" {long} ")
+
     dense = matrix.toarray()  # float32, as stored
     for pid in result:
         row = ids.index(pid)
@@ -315,13 +454,17 @@ def test_add_is_the_exact_computation_over_the_fitted_vectors(archive, dump_pape
         ranked = sorted(
             (j for j in range(len(ids)) if j != row and scores[j] >= 0.05),
             key=lambda j: (-scores[j], ids[j]),
-        )[:4]
+        )[: 4 + 3]
+        versions = [j for j in ranked if same_work(pid, ids[j], scores[j])][:3]
+        others = [j for j in ranked if not same_work(pid, ids[j], scores[j])]
+        others = [j for j in others if scores[j] >= related.RELATIVE * scores[others[0]]][:4]
+
         def weights(r: int) -> dict[str, float]:
             return dict(zip(names[matrix[r].indices].tolist(), matrix[r].data))
 
         want = tuple(
-            Related(ids[j], float(scores[j]), shared_terms(weights(row), weights(j), 3))
-            for j in ranked
+            Related(ids[j], float(scores[j]), shared_terms(weights(row), weights(j), 3), j in versions)
+            for j in others + versions
         )
         assert result[pid] == want, pid
 
@@ -372,9 +515,7 @@ def test_any_small_add_gives_well_formed_links(old, new, k):
     assert set(result) == {p.id for p in added}
     known = {p.id for p in papers + added}
     for pid, rels in result.items():
-        assert len(rels) <= k and pid not in ids_of(rels) and set(ids_of(rels)) <= known
-        assert len(set(ids_of(rels))) == len(rels)
-        assert all(0.05 <= r.score <= 1.0 and len(r.terms) <= 3 for r in rels)
+        assert_well_formed(pid, rels, k, known)
 
 
 def test_dumps_add_is_within_the_stated_bound_of_a_full_computation(dump_papers):
@@ -383,8 +524,11 @@ def test_dumps_add_is_within_the_stated_bound_of_a_full_computation(dump_papers)
     The index keeps the vocabulary and idf it fitted on 455 papers; the full computation
     refits them on 485, so every score moves a little (no list is identical to the
     digit) and ~500 terms that one old and one new paper share join the vocabulary, which
-    is what costs recall. Measured: recall@5 0.872, identical id lists 20%, scores of the
-    pairs both lists hold off by 0.017 on average, 0.039 at most.
+    is what costs recall. A new paper's words the index never saw carry no weight, so its
+    scores run a little high and it shows a few more links than a full build would. Measured:
+    recall 0.83 of the full build's related papers, 70% of the added links also in the full
+    build's lists, 3 papers with no related paper in both (2 the same), identical id lists
+    10 of 30, scores of the pairs both lists hold off by 0.019 on average, 0.060 at most.
     """
     new = dump_papers[-30:]
     held = {p.id for p in new}
@@ -393,13 +537,20 @@ def test_dumps_add_is_within_the_stated_bound_of_a_full_computation(dump_papers)
     full = compute_related(dump_papers)
     assert set(got) == held
     recalls = [
-        len(set(ids_of(got[i])) & set(ids_of(full[i]))) / len(full[i]) for i in held if full[i]
+        len(set(ids_of(got[i])) & set(ids_of(full[i]))) / len(ids_of(full[i]))
+        for i in held if ids_of(full[i])
     ]
-    assert len(recalls) == 30
-    assert sum(recalls) / len(recalls) >= 0.85
+    precisions = [
+        len(set(ids_of(got[i])) & set(ids_of(full[i]))) / len(ids_of(got[i]))
+        for i in held if ids_of(got[i])
+    ]
+    assert len(recalls) >= 25 and sum(recalls) / len(recalls) >= 0.8
+    assert sum(precisions) / len(precisions) >= 0.6
+    empty_got, empty_full = {i for i in held if not ids_of(got[i])}, {i for i in held if not ids_of(full[i])}
+    assert abs(len(empty_got) - len(empty_full)) <= 2 and len(empty_got & empty_full) >= 1
     assert sum(ids_of(got[i]) == ids_of(full[i]) for i in held) >= 5
     drift = [abs(r.score - f.score) for i in held for r in got[i] for f in full[i] if r.id == f.id]
-    assert len(drift) >= 120 and max(drift) <= 0.05
+    assert len(drift) >= 50 and max(drift) <= 0.07
 
 
 def test_a_failed_add_leaves_the_index_as_it_was(archive, dump_papers, monkeypatch):
@@ -421,14 +572,17 @@ def test_a_failed_add_leaves_the_index_as_it_was(archive, dump_papers, monkeypat
     assert as_json(index.add(new)) == as_json(fresh.add(new))
 
 
-def _sklearn_and_ours(docs, min_df):
+def _sklearn_and_ours(docs, min_df, max_df=1.0):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from generator.tfidf import TfidfBigrams
+    from generator.terms import analyze, surface_words
+    from generator.tfidf import TfidfBigrams, terms_of
 
-    reference = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), stop_words=related._STOP_WORDS,
-                                token_pattern=related._TOKEN_PATTERN, min_df=min_df, dtype=np.float32)
-    ours = TfidfBigrams(stop_words=related._STOP_WORDS, token_pattern=related._TOKEN_PATTERN, min_df=min_df)
+    # scikit-learn with generator.terms as its analyzer; the plural rule's lexicon is every word the corpus writes
+    lexicon = {word for doc in docs for word in surface_words(doc) if word}
+    reference = TfidfVectorizer(analyzer=lambda doc: terms_of(analyze(doc, lexicon)), sublinear_tf=True,
+                                min_df=min_df, max_df=max_df, dtype=np.float32)
+    ours = TfidfBigrams(min_df=min_df, max_df=max_df)
     return reference, ours
 
 
@@ -440,27 +594,28 @@ def _assert_same_rows(expected: sp.csr_matrix, got: sp.csr_matrix) -> None:
     assert np.array_equal(expected.data, got.data)  # bit for bit: the related lists cannot move
 
 
-@pytest.mark.parametrize("min_df", [1, 2])
-def test_our_tfidf_is_scikit_learns_bit_for_bit_on_the_bundled_dumps(min_df):
+@pytest.mark.parametrize(("min_df", "max_df"), [(1, 1.0), (2, 1.0), (2, related._MAX_DF)])
+def test_our_tfidf_is_scikit_learns_bit_for_bit_on_the_bundled_dumps(min_df, max_df):
     from generator.catalog import build_catalog
     from generator.ingest import read_dumps
 
     dumps, _ = read_dumps([DUMPS])
     catalog, _ = build_catalog(dumps)
     docs = [related._document(p) for p in catalog.papers]
-    reference, ours = _sklearn_and_ours(docs, min_df)
+    reference, ours = _sklearn_and_ours(docs, min_df, max_df)
     _assert_same_rows(reference.fit_transform(docs), ours.fit_transform(docs))
     assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
     assert np.array_equal(ours.idf_, reference.idf_)
+    assert ("model" in ours.vocabulary_) == (max_df == 1.0)  # used by 85% of the bundled papers
     new = ["Cross-encoder re-ranking for diffusion models, a new benchmark", "", "the of and", docs[0]]
     _assert_same_rows(reference.transform(new), ours.transform(new))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(alphabet=st.sampled_from(list("ab cdé3 x\n-THEandOf")), max_size=40), min_size=1, max_size=12),
-       st.sampled_from([1, 2]))
-def test_our_tfidf_matches_scikit_learn_on_odd_text(docs, min_df):
-    reference, ours = _sklearn_and_ours(docs, min_df)
+       st.sampled_from([1, 2]), st.sampled_from([1.0, 0.5, 0.3]))
+def test_our_tfidf_matches_scikit_learn_on_odd_text(docs, min_df, max_df):
+    reference, ours = _sklearn_and_ours(docs, min_df, max_df)
     try:
         expected = reference.fit_transform(docs)
     except ValueError:

@@ -25,18 +25,23 @@ def small_site() -> SiteData:
         make_paper(id="reranking-at-scale", title="Reranking at Scale", abstract="1. Rerank everything " + "word " * 380 + "cut mid",
                    truncated=True, digests=("2025-03-11-aaaaaaaa", "2025-03-12-bbbbbbbb"), first_seen="2025-03-11"),
         make_paper(id="speech-undated", title="Speech, Undated", abstract="- a speech paper.", digests=("undated-cccccccc",), first_seen=""),
+        make_paper(id="dense-retrieval-tricks-extended", title="Dense Retrieval: *Tricks* & <Traps>, Extended",
+                   abstract="We retrieve more things.", digests=("undated-cccccccc",), first_seen=""),
     ]
     digests = [
         make_digest(id="2025-03-12-bbbbbbbb", day="2025-03-12", source="b.html", paper_ids=("dense-retrieval-tricks", "reranking-at-scale"),
                     repeats=frozenset({"reranking-at-scale"}), url="https://huggingface.co/papers?date=2025-03-12"),
         make_digest(id="2025-03-11-aaaaaaaa", day="2025-03-11", source="a.txt", paper_ids=("reranking-at-scale",)),
-        make_digest(id="undated-cccccccc", day="", source="c.txt", paper_ids=("speech-undated",)),
+        make_digest(id="undated-cccccccc", day="", source="c.txt", paper_ids=("speech-undated", "dense-retrieval-tricks-extended")),
     ]
-    tags = {"dense-retrieval-tricks": ("retrieval",), "reranking-at-scale": ("retrieval",), "speech-undated": ("speech",)}
+    tags = {"dense-retrieval-tricks": ("retrieval",), "reranking-at-scale": ("retrieval",), "speech-undated": ("speech",),
+            "dense-retrieval-tricks-extended": ("retrieval",)}
     related = {
-        "dense-retrieval-tricks": (Related("reranking-at-scale", 0.4321, ("retrieval", "rerank")),),
+        "dense-retrieval-tricks": (Related("reranking-at-scale", 0.4321, ("retrieval", "rerank")),
+                                   Related("dense-retrieval-tricks-extended", 0.8123, ("dense retrieval",), version=True)),
         "reranking-at-scale": (Related("dense-retrieval-tricks", 0.4321, ("retrieval", "rerank")),),
         "speech-undated": (),
+        "dense-retrieval-tricks-extended": (Related("dense-retrieval-tricks", 0.8123, ("dense retrieval",), version=True),),
     }
     return SiteData(make_catalog(papers, digests), TOPICS, tags, related, "https://example.org/")
 
@@ -58,7 +63,24 @@ def test_every_page_is_rendered():
         "tags/retrieval.md", "tags/speech.md",
         "digests/2025-03-12-bbbbbbbb.md", "digests/2025-03-11-aaaaaaaa.md", "digests/undated-cccccccc.md",
         "papers/dense-retrieval-tricks.md", "papers/reranking-at-scale.md", "papers/speech-undated.md",
+        "papers/dense-retrieval-tricks-extended.md",
     }
+
+
+def test_other_versions_are_listed_apart_from_related_papers_on_the_page_and_in_the_api():
+    files = render_site(small_site())
+    page = files["papers/dense-retrieval-tricks.md"]
+    versions, related = page.split("## Other versions", 1)[1].split("## Related papers", 1)
+    assert "(dense-retrieval-tricks-extended.md)" in versions and "reranking-at-scale" not in versions
+    assert "dense-retrieval-tricks-extended" not in related and "(reranking-at-scale.md)" in related
+    # a paper whose only neighbour is another version says plainly it has no related paper yet
+    extended = files["papers/dense-retrieval-tricks-extended.md"]
+    assert "## Other versions" in extended and "No close neighbours in the catalog yet." in extended
+    records = {r["id"]: r for r in json.loads(files["api/papers.json"])}
+    assert records["dense-retrieval-tricks"]["related"] == [
+        {"id": "reranking-at-scale", "score": 0.4321, "terms": ["retrieval", "rerank"]}]
+    assert records["dense-retrieval-tricks"]["versions"] == [{"id": "dense-retrieval-tricks-extended", "score": 0.8123}]
+    assert records["speech-undated"]["versions"] == [] and records["speech-undated"]["related"] == []
 
 
 def test_topic_lists_newest_first_and_undated_last():
@@ -138,7 +160,8 @@ def _text_and_links(fragment: str) -> tuple[str, list[str]]:
     return " ".join("".join(collector.text).split()), collector.links
 
 
-@pytest.mark.parametrize("paper_id", ["dense-retrieval-tricks", "reranking-at-scale", "speech-undated"])
+@pytest.mark.parametrize("paper_id", ["dense-retrieval-tricks", "reranking-at-scale", "speech-undated",
+                                      "dense-retrieval-tricks-extended"])
 def test_fast_html_body_shows_what_the_markdown_page_renders_to(paper_id):
     """The fast path and the Markdown page must not drift: same text, same links (as the site's URLs)."""
     import re
