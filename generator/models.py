@@ -86,6 +86,7 @@ class Topic:
     include: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     catch_all: bool = False
+    aliases: tuple[str, ...] = ()  # slugs this topic replaces (merged or renamed): their URLs and feeds keep working
 
 
 @dataclass(frozen=True)

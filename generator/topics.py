@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.models import Paper, Topic
+from generator.models import Paper, Related, Topic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "topics.yml"
 
@@ -25,11 +25,19 @@ TITLE_WEIGHT = 3
 ABSTRACT_WEIGHT = 1
 TITLE_CAP = 2  # distinct title phrases that count
 ABSTRACT_CAP = 3  # distinct abstract phrases that count
-THRESHOLD = 3  # one title phrase, or three distinct abstract phrases
+REPEAT_WEIGHT = 0.5  # each further mention in the abstract: repetition is evidence, with saturation
+REPEAT_CAP = 4  # further mentions that count
+THRESHOLD = 3  # one title phrase, three distinct abstract phrases, or one phrase said five times
+FALLBACK_MIN = 2  # the best topic below THRESHOLD is still given when it has this much evidence
 MAX_TOPICS = 5
+# Neighbour support (tag_papers with `related`): a topic scoring NEIGHBOUR_MIN or more, below THRESHOLD, is given
+# when NEIGHBOUR_SUPPORT of the paper's first NEIGHBOURS TF-IDF neighbours have it on their own evidence.
+NEIGHBOUR_MIN = 1.5
+NEIGHBOURS = 5
+NEIGHBOUR_SUPPORT = 3
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_KEYS = {"slug", "name", "description", "include", "exclude", "catch_all"}
+_KEYS = {"slug", "name", "description", "include", "exclude", "catch_all", "aliases"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -137,12 +145,18 @@ def _parse(text: str) -> tuple[Topic, ...]:
 
     topics: list[Topic] = []
     seen: dict[str, int] = {}
+    aliases: dict[str, int] = {}
     catch_all_line = 0
     for number, (entry, line) in enumerate(zip(entries, entries.item_lines), start=1):
         topic = _parse_topic(entry, line, number)
         if topic.slug in seen:
             raise _Located(line, f"topic {topic.slug!r}: duplicate slug (first defined on line {seen[topic.slug]})")
         seen[topic.slug] = line
+        for alias in topic.aliases:
+            if alias in seen or alias in aliases:
+                first = seen.get(alias) or aliases[alias]
+                raise _Located(line, f"topic {topic.slug!r}: alias {alias!r} is already a slug or alias (line {first})")
+            aliases[alias] = line
         if topic.catch_all:
             if catch_all_line:
                 raise _Located(
@@ -150,6 +164,9 @@ def _parse(text: str) -> tuple[Topic, ...]:
                 )
             catch_all_line = line
         topics.append(topic)
+    for topic, line in zip(topics, entries.item_lines):
+        if topic.slug in aliases:
+            raise _Located(line, f"topic {topic.slug!r}: slug is also an alias (line {aliases[topic.slug]})")
     return tuple(topics)
 
 
@@ -180,6 +197,10 @@ def _parse_topic(entry: object, line: int, number: int) -> Topic:
         raise _Located(entry.line, f"{label}: missing 'include'")
     include = _phrases(entry, "include", label, required=not catch_all)
     exclude = _phrases(entry, "exclude", label, required=False)
+    aliases = _phrases(entry, "aliases", label, required=False)
+    for alias, alias_line in zip(aliases, entry["aliases"].item_lines if "aliases" in entry else ()):
+        if not _SLUG.match(alias) or alias == slug:
+            raise _Located(alias_line, f"{label}: bad alias {alias!r} (an old slug: lowercase a-z, 0-9 and single hyphens)")
     return Topic(
         slug=slug,
         name=name,
@@ -187,6 +208,7 @@ def _parse_topic(entry: object, line: int, number: int) -> Topic:
         include=include,
         exclude=exclude,
         catch_all=catch_all,
+        aliases=aliases,
     )
 
 
@@ -287,7 +309,7 @@ class _Index:
     patterns: tuple[re.Pattern, ...]  # phrase id -> its exact regex
     includes: tuple[tuple[int, ...], ...]  # phrase id -> indexes of topics it puts a paper in
     credits: tuple[tuple[tuple[int, str], ...], ...]  # phrase id -> (topic index, phrase sans separators)
-    within: dict[int, tuple[tuple[int, int], ...]]  # phrase id -> (topic, longer phrase of it containing it)
+    within: dict[int, tuple[int, ...]]  # phrase id -> longer include phrases containing it
     excludes: tuple[tuple[int, ...], ...]  # phrase id -> indexes of topics it keeps a paper out of
     excluding: frozenset[int]  # phrase ids that exclude some topic
     words: dict[str, tuple[int, ...]]  # word -> phrases that are exactly that word (maybe none)
@@ -388,20 +410,16 @@ def _index(topics: tuple[Topic, ...]) -> _Index:
     )
 
 
-def _within(keys: list[str], includes: list[list[int]]) -> dict[int, tuple[tuple[int, int], ...]]:
-    """For each phrase, the longer phrases of the same topic that contain it ("contrastive"
-    in "contrastive learning"), so one mention of the longer is not counted as two phrases."""
-    by_topic: dict[int, list[int]] = {}
-    for pid, topics in enumerate(includes):
-        for t in topics:
-            by_topic.setdefault(t, []).append(pid)
-    out: dict[int, list[tuple[int, int]]] = {}
-    for t, pids in by_topic.items():
-        for short in pids:
-            for long in pids:
-                if long != short and f" {keys[short]} " in f" {keys[long]} ":
-                    out.setdefault(short, []).append((t, long))
-    return {pid: tuple(pairs) for pid, pairs in out.items()}
+def _within(keys: list[str], includes: list[list[int]]) -> dict[int, tuple[int, ...]]:
+    """For each include phrase, the longer include phrases (of any topic) that contain it: a mention of "representation"
+    inside "document representation" is a mention of the longer phrase only (the longest match wins)."""
+    phrases = [pid for pid, topics in enumerate(includes) if topics]
+    out: dict[int, list[int]] = {}
+    for short in phrases:
+        for long in phrases:
+            if long != short and f" {keys[short]} " in f" {keys[long]} ":
+                out.setdefault(short, []).append(long)
+    return {pid: tuple(longs) for pid, longs in out.items()}
 
 
 # Lowercased ASCII text to words: spaces and hyphens separate words and any other character
@@ -452,33 +470,52 @@ def _found(index: _Index, text: str) -> set[int]:
     return found
 
 
-def _scores(index: _Index, title: str, abstract: str) -> tuple[dict[int, int], set[int]]:
-    """(topic index -> score for topics that match and are not excluded, phrase ids found).
+def _scores(index: _Index, title: str, abstract: str) -> tuple[dict[int, float], set[int], set[int]]:
+    """(topic index -> score for topics that match and are not excluded, phrase ids found, of them in the title).
 
-    Texts are lowercased.
+    Texts are lowercased. A topic's score is TITLE_WEIGHT per distinct phrase in the title (at most TITLE_CAP of
+    them), plus its abstract evidence: 1 per distinct phrase (at most ABSTRACT_CAP) and REPEAT_WEIGHT for each
+    further mention of any of its phrases (at most REPEAT_CAP of them), so a paper that keeps saying "video" is about
+    video while one stray mention stays below the bar.
     """
     in_title = _found(index, title)
     in_abstract = _found(index, abstract)
     found = in_title | in_abstract
-    title_counts = _counts(index, in_title)
-    abstract_counts = _counts(index, in_abstract)
     excluded = set(chain.from_iterable(map(index.excludes.__getitem__, found & index.excluding)))
+    title_distinct, _ = _evidence(index, in_title, title)
+    distinct, mentions = _evidence(index, in_abstract, abstract)
     return {
-        t: TITLE_WEIGHT * min(title_counts[t], TITLE_CAP) + ABSTRACT_WEIGHT * min(abstract_counts[t], ABSTRACT_CAP)
-        for t in (title_counts.keys() | abstract_counts.keys()) - excluded
-    }, found
+        t: TITLE_WEIGHT * min(title_distinct[t], TITLE_CAP)
+        + ABSTRACT_WEIGHT * min(distinct[t], ABSTRACT_CAP)
+        + REPEAT_WEIGHT * min(mentions[t] - distinct[t], REPEAT_CAP)
+        for t in (title_distinct.keys() | distinct.keys()) - excluded
+    }, found, in_title
 
 
-def _counts(index: _Index, found: set[int]) -> Counter[int]:
-    """Topic index -> how many distinct phrases of it are in `found`."""
-    credits = set(chain.from_iterable(map(index.credits.__getitem__, found)))  # set: distinct phrases
-    for pid in index.within.keys() & found:
-        for t, longer in index.within[pid]:
-            # Approximate: the shorter phrase may also occur on its own, but then it is
-            # usually the same idea said twice, and undercounting only costs recall.
-            if longer in found:
-                credits.discard((t, index.credits[pid][0][1]))
-    return Counter(map(itemgetter(0), credits))
+def _evidence(index: _Index, found: set[int], text: str) -> tuple[Counter[int], Counter[int]]:
+    """(topic -> distinct phrases, topic -> mentions) of the phrases `found` in `text`.
+
+    A mention inside a longer include phrase ("representation" in "document representation") belongs to the longer
+    one only; spellings of one phrase ("multimodal", "multi-modal") are one phrase. Only phrases already found are
+    counted, so this stays cheap.
+    """
+    distinct: Counter[int] = Counter()
+    mentions: Counter[int] = Counter()
+    if not found:
+        return distinct, mentions
+    counts = {pid: len(index.patterns[pid].findall(text)) for pid in found}
+    per_phrase: dict[tuple[int, str], int] = {}
+    for pid, n in counts.items():
+        # max, not sum: "contrastive" inside both "contrastive learning" and "contrastive loss" is rarely both.
+        n -= max((counts.get(longer, 0) for longer in index.within.get(pid, ())), default=0)
+        if n <= 0:
+            continue
+        for credit in index.credits[pid]:
+            per_phrase[credit] = max(per_phrase.get(credit, 0), n)
+    for (t, _), n in per_phrase.items():
+        distinct[t] += 1
+        mentions[t] += n
+    return distinct, mentions
 
 
 def _occurrences(index: _Index, t: int, found: set[int], text: str) -> int:
@@ -486,20 +523,32 @@ def _occurrences(index: _Index, t: int, found: set[int], text: str) -> int:
     return sum(len(index.patterns[pid].findall(text)) for pid in found if t in index.includes[pid])
 
 
-def assign_topics(
+@dataclass(frozen=True)
+class Tagging:
+    """One paper's topics and the evidence for them (what `python -m generator topics` reports on)."""
+
+    tags: tuple[str, ...]  # best first
+    scores: tuple[tuple[str, float], ...]  # every topic with any evidence, best first
+    weak: tuple[str, ...] = ()  # tags below THRESHOLD: the fallback's pick, or ones its neighbours supported
+    fallback: bool = False  # the tags are the fallback's best guess (or the catch-all)
+
+
+def tag_papers(
     papers: Sequence[Paper],
     topics: Sequence[Topic],
     forced: Mapping[str, Sequence[str]] | None = None,
     max_topics: int = MAX_TOPICS,
-) -> dict[str, tuple[str, ...]]:
-    """Topic slugs for each paper, keyed by `paper.id`, best first (score descending, then slug).
+    related: Mapping[str, Sequence[Related]] | None = None,
+) -> dict[str, Tagging]:
+    """Each paper's Tagging, keyed by `paper.id`; `assign_topics` without the evidence.
 
-    A paper gets every topic scoring at least THRESHOLD, at most `max_topics`; failing that
-    its single best topic (ties go to the topic whose phrases occur most often, then slug);
-    failing any match, the catch-all (if the taxonomy has one).
-    `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come first and count
-    toward `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does
-    not remove a forced topic, since a person asked for it.
+    A paper gets every topic scoring at least THRESHOLD, at most `max_topics`; failing that its single best topic if
+    that scores at least FALLBACK_MIN (ties go to the topic whose phrases occur most often, then slug); failing that
+    the catch-all (if the taxonomy has one). With `related` (paper id -> its TF-IDF neighbours, best first), a topic a
+    paper scores at least NEIGHBOUR_MIN on is also given when NEIGHBOUR_SUPPORT of its first NEIGHBOURS neighbours
+    carry it. `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come first and count toward
+    `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does not remove a forced topic, since
+    a person asked for it.
     """
     if max_topics < 1:
         raise ValueError(f"max_topics must be at least 1, not {max_topics}")
@@ -508,21 +557,33 @@ def assign_topics(
     slugs = [t.slug for t in topics]
     forced = forced or {}
     catch_all = next((t.slug for t in topics if t.catch_all), None)
-    result: dict[str, tuple[str, ...]] = {}
+    first: dict[str, tuple[list[str], list[tuple[float, str, int]], bool]] = {}
     for paper in papers:
         title = paper.title.lower()
         abstract = paper.abstract.lower()
-        scores, found = _scores(index, title, abstract)
+        scores, found, _ = _scores(index, title, abstract)
         ranked = sorted((-score, slugs[t], t) for t, score in scores.items())
         picked = [slug for neg, slug, _ in ranked if -neg >= THRESHOLD]
-        if not picked and ranked:
+        fallback = False
+        if not picked and ranked and -ranked[0][0] >= FALLBACK_MIN:
             top = [(slug, t) for neg, slug, t in ranked if neg == ranked[0][0]]
             if len(top) > 1:
-                # Below the bar one stray phrase often ties several topics at 1; the topic
+                # Below the bar one stray phrase often ties several topics; the topic
                 # mentioned most often is a better guess than the alphabetically first.
                 text = f"{title}\n{abstract}"
                 top.sort(key=lambda st: (-_occurrences(index, st[1], found, text), st[0]))
             picked = [top[0][0]]
+            fallback = True
+        first[paper.id] = (picked, ranked, fallback)
+
+    result: dict[str, Tagging] = {}
+    for paper in papers:
+        picked, ranked, fallback = first[paper.id]
+        weak = list(picked) if fallback else []
+        if related is not None:
+            supported = neighbour_support(paper.id, ranked, slugs, first, related)
+            picked = picked + [s for s in supported if s not in picked]
+            weak += [s for s in supported if s not in weak]
         chosen = [s for s in dict.fromkeys(forced.get(paper.id, ())) if s in slugs][:max_topics]
         for slug in picked:
             if len(chosen) >= max_topics:
@@ -531,8 +592,35 @@ def assign_topics(
                 chosen.append(slug)
         if not chosen and catch_all is not None:
             chosen.append(catch_all)
-        result[paper.id] = tuple(chosen)
+            fallback = True
+        result[paper.id] = Tagging(
+            tags=tuple(chosen),
+            scores=tuple((slug, round(-neg, 2)) for neg, slug, _ in ranked),
+            weak=tuple(s for s in weak if s in chosen),
+            fallback=fallback and not forced.get(paper.id),
+        )
     return result
+
+
+def neighbour_support(paper_id, ranked, slugs, first, related) -> list[str]:
+    """Topics `paper_id` scores weakly on (NEIGHBOUR_MIN to THRESHOLD) that enough of its nearest neighbours were
+    given on their own evidence."""
+    weak = [slug for neg, slug, _ in ranked if NEIGHBOUR_MIN <= -neg < THRESHOLD]
+    if not weak:
+        return []
+    near = [first[r.id][0] for r in list(related.get(paper_id, ()))[:NEIGHBOURS] if r.id in first]
+    return [slug for slug in weak if sum(slug in tags for tags in near) >= NEIGHBOUR_SUPPORT]
+
+
+def assign_topics(
+    papers: Sequence[Paper],
+    topics: Sequence[Topic],
+    forced: Mapping[str, Sequence[str]] | None = None,
+    max_topics: int = MAX_TOPICS,
+    related: Mapping[str, Sequence[Related]] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Topic slugs for each paper, keyed by `paper.id`, best first (score descending, then slug): see `tag_papers`."""
+    return {pid: tagging.tags for pid, tagging in tag_papers(papers, topics, forced, max_topics, related).items()}
 
 
 def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
@@ -553,7 +641,7 @@ def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
         if topic.name.lower() == text:
             return topic.slug
     # A label is as short and pointed as a title, so score it as one.
-    scores, _ = _scores(_index(topics), text, "")
+    scores, _, _ = _scores(_index(topics), text, "")
     if not scores:
         return None
     return min((-score, topics[t].slug) for t, score in scores.items())[1]
