@@ -626,8 +626,8 @@ def assign_topics(
 def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
     """The slug a manifest's topic or query string means, or None.
 
-    Tried in order: the slug itself ("retrieval", or "Model merging" for model-merging),
-    a topic name (case-insensitive), then the topic whose phrases match the label best.
+    Tried in order: the slug itself ("retrieval", or "Model merging" for model-merging), an
+    alias (an old slug), a topic name (case-insensitive), then the topic whose phrases match the label best.
     """
     text = " ".join(label.split()).lower()
     if not text:
@@ -636,6 +636,9 @@ def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
     as_slug = "-".join(_WORD.findall(text))
     for topic in topics:
         if topic.slug in (text, as_slug):
+            return topic.slug
+    for topic in topics:
+        if as_slug in topic.aliases:  # a merged or renamed topic's old slug
             return topic.slug
     for topic in topics:
         if topic.name.lower() == text:
