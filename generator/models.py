@@ -87,6 +87,7 @@ class Topic:
     exclude: tuple[str, ...] = ()
     catch_all: bool = False
     aliases: tuple[str, ...] = ()  # slugs this topic replaces (merged or renamed): their URLs and feeds keep working
+    title_include: tuple[str, ...] = ()  # phrases that count only in a title (too common in abstracts to mean much)
 
 
 @dataclass(frozen=True)

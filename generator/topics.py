@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.models import Paper, Related, Topic
+from generator.models import Paper, Topic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "topics.yml"
 
@@ -30,14 +30,9 @@ REPEAT_CAP = 4  # further mentions that count
 THRESHOLD = 3  # one title phrase, three distinct abstract phrases, or one phrase said five times
 FALLBACK_MIN = 2  # the best topic below THRESHOLD is still given when it has this much evidence
 MAX_TOPICS = 5
-# Neighbour support (tag_papers with `related`): a topic scoring NEIGHBOUR_MIN or more, below THRESHOLD, is given
-# when NEIGHBOUR_SUPPORT of the paper's first NEIGHBOURS TF-IDF neighbours have it on their own evidence.
-NEIGHBOUR_MIN = 1.5
-NEIGHBOURS = 5
-NEIGHBOUR_SUPPORT = 3
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_KEYS = {"slug", "name", "description", "include", "exclude", "catch_all", "aliases"}
+_KEYS = {"slug", "name", "description", "include", "title_include", "exclude", "catch_all", "aliases"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -197,6 +192,7 @@ def _parse_topic(entry: object, line: int, number: int) -> Topic:
         raise _Located(entry.line, f"{label}: missing 'include'")
     include = _phrases(entry, "include", label, required=not catch_all)
     exclude = _phrases(entry, "exclude", label, required=False)
+    title_include = _phrases(entry, "title_include", label, required=False)
     aliases = _phrases(entry, "aliases", label, required=False)
     for alias, alias_line in zip(aliases, entry["aliases"].item_lines if "aliases" in entry else ()):
         if not _SLUG.match(alias) or alias == slug:
@@ -206,6 +202,7 @@ def _parse_topic(entry: object, line: int, number: int) -> Topic:
         name=name,
         description=description,
         include=include,
+        title_include=title_include,
         exclude=exclude,
         catch_all=catch_all,
         aliases=aliases,
@@ -309,6 +306,7 @@ class _Index:
     patterns: tuple[re.Pattern, ...]  # phrase id -> its exact regex
     includes: tuple[tuple[int, ...], ...]  # phrase id -> indexes of topics it puts a paper in
     credits: tuple[tuple[tuple[int, str], ...], ...]  # phrase id -> (topic index, phrase sans separators)
+    abstract_credits: tuple[tuple[tuple[int, str], ...], ...]  # the same without title-only phrases
     within: dict[int, tuple[int, ...]]  # phrase id -> longer include phrases containing it
     excludes: tuple[tuple[int, ...], ...]  # phrase id -> indexes of topics it keeps a paper out of
     excluding: frozenset[int]  # phrase ids that exclude some topic
@@ -382,11 +380,17 @@ def _index(topics: tuple[Topic, ...]) -> _Index:
                     loose.setdefault(first, []).append(entry)
         return pid
 
+    title_only: set[tuple[int, int]] = set()  # (phrase, topic) that counts in titles only
     for t, topic in enumerate(topics):
         for phrase in topic.include:
             pid = phrase_id(phrase)
             if t not in includes[pid]:
                 includes[pid].append(t)
+        for phrase in topic.title_include:
+            pid = phrase_id(phrase)
+            if t not in includes[pid]:
+                includes[pid].append(t)
+                title_only.add((pid, t))
         for phrase in topic.exclude:
             pid = phrase_id(phrase)
             if t not in excludes[pid]:
@@ -404,6 +408,8 @@ def _index(topics: tuple[Topic, ...]) -> _Index:
         includes=tuple(map(tuple, includes)),
         # "multimodal" also matches where "multi-modal" does: one phrase for counting.
         credits=tuple(tuple((t, key.replace(" ", "")) for t in ts) for key, ts in zip(ids, includes)),
+        abstract_credits=tuple(tuple((t, key.replace(" ", "")) for t in ts if (pid, t) not in title_only)
+                               for pid, (key, ts) in enumerate(zip(ids, includes))),
         within=_within(list(ids), includes),
         excludes=tuple(map(tuple, excludes)),
         excluding=frozenset(pid for pid, topics_ in enumerate(excludes) if topics_),
@@ -440,34 +446,52 @@ def _tokens(text: str) -> list[str]:
 
 def _found(index: _Index, text: str) -> set[int]:
     """Ids of the phrases that occur in `text` (already lowercased)."""
+    return set(_matches(index, text))
+
+
+def _matches(index: _Index, text: str) -> dict[int, int]:
+    """Phrase id -> how often it occurs in `text` (already lowercased), for the phrases that occur.
+
+    Counts come from the words and word pairs where they can (a phrase spelled several ways, "pre-training" and
+    "pretraining", adds up its spellings), and from the phrase's regex where the regex had to confirm the match.
+    """
     tokens = _tokens(text)
-    found: set[int] = set()
-    # Set operations run in C; the Python loops below only see words and word pairs that
+    counts: dict[int, int] = {}
+    by_regex: set[int] = set()
+    # Set operations and list.count run in C; the Python loops below only see words and word pairs that
     # actually start a phrase.
     words: set[str] | None = None
     for word in index.word_keys.intersection(tokens):
-        found.update(index.words[word])
+        n = tokens.count(word)
+        for pid in index.words[word]:
+            counts[pid] = counts.get(pid, 0) + n
         for entry in index.loose.get(word, ()):
             words = words or set(tokens)
             if (
-                entry.phrase not in found
+                entry.phrase not in by_regex
                 and entry.middle <= words
                 and (not entry.last or not entry.last.isdisjoint(words))
                 and index.patterns[entry.phrase].search(text)
             ):
-                found.add(entry.phrase)
+                by_regex.add(entry.phrase)
     # Hashing every adjacent pair costs more than testing each first word against a set.
     firsts = index.pair_firsts
-    for pair in {(a, b) for a, b in zip(tokens, tokens[1:]) if a in firsts} & index.pair_keys:
-        found.update(index.pairs.get(pair, ()))
+    pairs = [(a, b) for a, b in zip(tokens, tokens[1:]) if a in firsts]
+    for pair in index.pair_keys.intersection(pairs):
+        if pair in index.pairs:
+            n = pairs.count(pair)
+            for pid in index.pairs[pair]:
+                counts[pid] = counts.get(pid, 0) + n
         for pid in index.longer.get(pair, ()):
             # Only the first two words are known to be adjacent; the regex checks the rest.
-            if pid not in found and index.patterns[pid].search(text):
-                found.add(pid)
+            if pid not in by_regex and index.patterns[pid].search(text):
+                by_regex.add(pid)
     for pid in index.unkeyed:
         if index.patterns[pid].search(text):
-            found.add(pid)
-    return found
+            by_regex.add(pid)
+    for pid in by_regex:  # the regex finds every spelling at once
+        counts[pid] = len(index.patterns[pid].findall(text))
+    return counts
 
 
 def _scores(index: _Index, title: str, abstract: str) -> tuple[dict[int, float], set[int], set[int]]:
@@ -478,43 +502,45 @@ def _scores(index: _Index, title: str, abstract: str) -> tuple[dict[int, float],
     further mention of any of its phrases (at most REPEAT_CAP of them), so a paper that keeps saying "video" is about
     video while one stray mention stays below the bar.
     """
-    in_title = _found(index, title)
-    in_abstract = _found(index, abstract)
-    found = in_title | in_abstract
+    in_title = _matches(index, title)
+    in_abstract = _matches(index, abstract)
+    found = in_title.keys() | in_abstract.keys()
     excluded = set(chain.from_iterable(map(index.excludes.__getitem__, found & index.excluding)))
-    title_distinct, _ = _evidence(index, in_title, title)
-    distinct, mentions = _evidence(index, in_abstract, abstract)
+    title_distinct, _ = _evidence(index, in_title, index.credits)
+    distinct, mentions = _evidence(index, in_abstract, index.abstract_credits)
     return {
-        t: TITLE_WEIGHT * min(title_distinct[t], TITLE_CAP)
-        + ABSTRACT_WEIGHT * min(distinct[t], ABSTRACT_CAP)
-        + REPEAT_WEIGHT * min(mentions[t] - distinct[t], REPEAT_CAP)
+        t: TITLE_WEIGHT * min(title_distinct.get(t, 0), TITLE_CAP)
+        + ABSTRACT_WEIGHT * min(distinct.get(t, 0), ABSTRACT_CAP)
+        + REPEAT_WEIGHT * min(mentions.get(t, 0) - distinct.get(t, 0), REPEAT_CAP)
         for t in (title_distinct.keys() | distinct.keys()) - excluded
-    }, found, in_title
+    }, found, set(in_title)
 
 
-def _evidence(index: _Index, found: set[int], text: str) -> tuple[Counter[int], Counter[int]]:
-    """(topic -> distinct phrases, topic -> mentions) of the phrases `found` in `text`.
+def _evidence(index: _Index, counts: dict[int, int], credits) -> tuple[dict[int, int], dict[int, int]]:
+    """(topic -> distinct phrases, topic -> mentions) of the phrases found in a text (`counts`: phrase id -> mentions).
 
     A mention inside a longer include phrase ("representation" in "document representation") belongs to the longer
-    one only; spellings of one phrase ("multimodal", "multi-modal") are one phrase. Only phrases already found are
-    counted, so this stays cheap.
+    one only; spellings of one phrase ("multimodal", "multi-modal") are one phrase.
     """
-    distinct: Counter[int] = Counter()
-    mentions: Counter[int] = Counter()
-    if not found:
+    distinct: dict[int, int] = {}
+    mentions: dict[int, int] = {}
+    if not counts:
         return distinct, mentions
-    counts = {pid: len(index.patterns[pid].findall(text)) for pid in found}
     per_phrase: dict[tuple[int, str], int] = {}
+    within = index.within
     for pid, n in counts.items():
-        # max, not sum: "contrastive" inside both "contrastive learning" and "contrastive loss" is rarely both.
-        n -= max((counts.get(longer, 0) for longer in index.within.get(pid, ())), default=0)
-        if n <= 0:
-            continue
-        for credit in index.credits[pid]:
-            per_phrase[credit] = max(per_phrase.get(credit, 0), n)
+        longer = within.get(pid)
+        if longer:
+            # max, not sum: "contrastive" inside both "contrastive learning" and "contrastive loss" is rarely both.
+            n -= max([counts.get(other, 0) for other in longer])
+            if n <= 0:
+                continue
+        for credit in credits[pid]:
+            if n > per_phrase.get(credit, 0):
+                per_phrase[credit] = n
     for (t, _), n in per_phrase.items():
-        distinct[t] += 1
-        mentions[t] += n
+        distinct[t] = distinct.get(t, 0) + 1
+        mentions[t] = mentions.get(t, 0) + n
     return distinct, mentions
 
 
@@ -529,8 +555,7 @@ class Tagging:
 
     tags: tuple[str, ...]  # best first
     scores: tuple[tuple[str, float], ...]  # every topic with any evidence, best first
-    weak: tuple[str, ...] = ()  # tags below THRESHOLD: the fallback's pick, or ones its neighbours supported
-    fallback: bool = False  # the tags are the fallback's best guess (or the catch-all)
+    fallback: bool = False  # the tags are the fallback's best guess below THRESHOLD, or the catch-all
 
 
 def tag_papers(
@@ -538,17 +563,14 @@ def tag_papers(
     topics: Sequence[Topic],
     forced: Mapping[str, Sequence[str]] | None = None,
     max_topics: int = MAX_TOPICS,
-    related: Mapping[str, Sequence[Related]] | None = None,
 ) -> dict[str, Tagging]:
-    """Each paper's Tagging, keyed by `paper.id`; `assign_topics` without the evidence.
+    """Each paper's Tagging, keyed by `paper.id`: `assign_topics` with the evidence.
 
     A paper gets every topic scoring at least THRESHOLD, at most `max_topics`; failing that its single best topic if
     that scores at least FALLBACK_MIN (ties go to the topic whose phrases occur most often, then slug); failing that
-    the catch-all (if the taxonomy has one). With `related` (paper id -> its TF-IDF neighbours, best first), a topic a
-    paper scores at least NEIGHBOUR_MIN on is also given when NEIGHBOUR_SUPPORT of its first NEIGHBOURS neighbours
-    carry it. `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come first and count toward
-    `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does not remove a forced topic, since
-    a person asked for it.
+    the catch-all (if the taxonomy has one). `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come
+    first and count toward `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does not
+    remove a forced topic, since a person asked for it.
     """
     if max_topics < 1:
         raise ValueError(f"max_topics must be at least 1, not {max_topics}")
@@ -557,7 +579,7 @@ def tag_papers(
     slugs = [t.slug for t in topics]
     forced = forced or {}
     catch_all = next((t.slug for t in topics if t.catch_all), None)
-    first: dict[str, tuple[list[str], list[tuple[float, str, int]], bool]] = {}
+    result: dict[str, Tagging] = {}
     for paper in papers:
         title = paper.title.lower()
         abstract = paper.abstract.lower()
@@ -574,16 +596,6 @@ def tag_papers(
                 top.sort(key=lambda st: (-_occurrences(index, st[1], found, text), st[0]))
             picked = [top[0][0]]
             fallback = True
-        first[paper.id] = (picked, ranked, fallback)
-
-    result: dict[str, Tagging] = {}
-    for paper in papers:
-        picked, ranked, fallback = first[paper.id]
-        weak = list(picked) if fallback else []
-        if related is not None:
-            supported = neighbour_support(paper.id, ranked, slugs, first, related)
-            picked = picked + [s for s in supported if s not in picked]
-            weak += [s for s in supported if s not in weak]
         chosen = [s for s in dict.fromkeys(forced.get(paper.id, ())) if s in slugs][:max_topics]
         for slug in picked:
             if len(chosen) >= max_topics:
@@ -595,21 +607,10 @@ def tag_papers(
             fallback = True
         result[paper.id] = Tagging(
             tags=tuple(chosen),
-            scores=tuple((slug, round(-neg, 2)) for neg, slug, _ in ranked),
-            weak=tuple(s for s in weak if s in chosen),
+            scores=tuple((slug, -neg) for neg, slug, _ in ranked),
             fallback=fallback and not forced.get(paper.id),
         )
     return result
-
-
-def neighbour_support(paper_id, ranked, slugs, first, related) -> list[str]:
-    """Topics `paper_id` scores weakly on (NEIGHBOUR_MIN to THRESHOLD) that enough of its nearest neighbours were
-    given on their own evidence."""
-    weak = [slug for neg, slug, _ in ranked if NEIGHBOUR_MIN <= -neg < THRESHOLD]
-    if not weak:
-        return []
-    near = [first[r.id][0] for r in list(related.get(paper_id, ()))[:NEIGHBOURS] if r.id in first]
-    return [slug for slug in weak if sum(slug in tags for tags in near) >= NEIGHBOUR_SUPPORT]
 
 
 def assign_topics(
@@ -617,10 +618,9 @@ def assign_topics(
     topics: Sequence[Topic],
     forced: Mapping[str, Sequence[str]] | None = None,
     max_topics: int = MAX_TOPICS,
-    related: Mapping[str, Sequence[Related]] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Topic slugs for each paper, keyed by `paper.id`, best first (score descending, then slug): see `tag_papers`."""
-    return {pid: tagging.tags for pid, tagging in tag_papers(papers, topics, forced, max_topics, related).items()}
+    return {pid: tagging.tags for pid, tagging in tag_papers(papers, topics, forced, max_topics).items()}
 
 
 def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
@@ -16,7 +17,7 @@ from generator import topics as topics_module
 from generator.catalog import build_catalog
 from generator.ingest import read_dumps
 from generator.models import Topic
-from generator.topics import TaxonomyError, assign_topics, load_taxonomy, parse_taxonomy, topic_for_label
+from generator.topics import TaxonomyError, assign_topics, load_taxonomy, parse_taxonomy, tag_papers, topic_for_label
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -239,6 +240,120 @@ def test_forced_topic_replaces_catch_all_and_beats_exclude():
     assert assign_topics([paper], taxonomy, forced={"p1": ("lm",)})["p1"] == ("lm",)
 
 
+def scores(paper, taxonomy) -> dict[str, float]:
+    return dict(tag_papers([paper], taxonomy)[paper.id].scores)
+
+
+def test_repeated_mentions_count_with_saturation():
+    taxonomy = tiny("video: video", "speech: speech")
+    once = make_paper(title="A Model", abstract="It handles video.")
+    thrice = make_paper(title="A Model", abstract="Video in, video out, video all along.")
+    five = make_paper(title="A Model", abstract=" ".join(["Video."] * 5))
+    fifty = make_paper(title="A Model", abstract=" ".join(["Video."] * 50))
+    assert scores(once, taxonomy)["video"] == 1 and tags(once, taxonomy) == ("other",)  # too little even to guess
+    assert scores(thrice, taxonomy)["video"] == 2 and tag_papers([thrice], taxonomy)[thrice.id].fallback
+    assert tags(thrice, taxonomy) == ("video",)  # the fallback's guess, with evidence enough
+    assert scores(five, taxonomy)["video"] == 3 and not tag_papers([five], taxonomy)[five.id].fallback
+    assert scores(fifty, taxonomy)["video"] == 3  # saturates: a long abstract cannot outvote a title
+    # Said throughout, a topic is in; said once in passing, it is not.
+    mixed = make_paper(title="Clips", abstract=" ".join(["Video frames."] * 6) + " No speech.")
+    assert tags(mixed, taxonomy) == ("video",)
+
+
+def test_a_mention_inside_a_longer_phrase_belongs_to_the_longer_phrase():
+    taxonomy = tiny("representation: representation", "embeddings: document representation")
+    paper = make_paper(title="Ranking", abstract="A document representation, then a document representation again.")
+    assert "representation" not in scores(paper, taxonomy)
+    plain = make_paper(title="Ranking", abstract="A document representation and a learned representation.")
+    assert scores(plain, taxonomy)["representation"] == 1
+
+
+def test_title_only_phrases_count_in_titles_and_not_in_abstracts():
+    taxonomy = parse_taxonomy(
+        "topics:\n  - slug: arch\n    name: Architectures\n    include: [self-attention]\n"
+        "    title_include: [transformer]\n"
+    )
+    assert tags(make_paper(title="A Faster Transformer", abstract="We make it fast."), taxonomy) == ("arch",)
+    busy = make_paper(title="Translating Text", abstract=" ".join(["A transformer does it."] * 6))
+    assert tags(busy, taxonomy) == ()
+    assert taxonomy[0].title_include == ("transformer",)
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "topic", "expected"),
+    [
+        # "demonstrations": robot demos are not prompts; demonstrations in a prompt are.
+        ("Learning Dexterous Manipulation from Demonstrations",
+         "A robot arm learns grasping from human demonstrations collected with teleoperation.", "in-context-learning",
+         False),
+        ("Selecting In-Context Demonstrations for Large Language Models",
+         "We choose in-context demonstrations so that in-context learning improves on many tasks.",
+         "in-context-learning", True),
+        # "in-context" alone names no method.
+        ("Planning Retrosynthesis Routes",
+         "Each reaction step is predicted in-context of the route built so far, in-context of the target molecule, "
+         "and in-context of the available reagents.", "in-context-learning", False),
+        # "modalities": MRI sequences are not a multimodal model.
+        ("Brain Tumor Segmentation",
+         "We segment gliomas from four MRI modalities (T1, T1c, T2, FLAIR); modalities are stacked as channels.",
+         "multimodal", False),
+        ("Fusing Sound and Sight",
+         "We fuse audio-visual streams: different modalities are aligned in one multimodal encoder.", "multimodal",
+         True),
+        # "parameter-efficient" meaning a small model is not fine-tuning.
+        ("A Tiny Keyword Spotter",
+         "Our parameter-efficient network has 40k parameters and runs on a microcontroller.", "fine-tuning", False),
+        ("Adapting Vision Transformers Cheaply",
+         "Parameter-efficient fine-tuning with LoRA adapters updates one percent of the weights.", "fine-tuning", True),
+        # "attention" in the abstract's everyday sense is not an architecture.
+        ("Forecasting Stock Prices with an LSTM",
+         "Stock prediction has drawn attention; an LSTM over daily prices, with attention to detail, beats ARIMA.",
+         "architectures", False),
+        ("Linear Attention Without Softmax",
+         "We replace softmax self-attention with a kernel feature map, making attention linear in sequence length.",
+         "architectures", True),
+        # "mixture of encoders" is not a mixture of experts.
+        ("A Mixture of Encoders for Retrieval",
+         "Three frozen encoders are combined by concatenation for dense retrieval.", "mixture-of-experts", False),
+    ],
+)
+def test_ambiguous_words_count_only_in_a_phrase_that_settles_them(taxonomy, title, abstract, topic, expected):
+    assert (topic in tags(make_paper(title=title, abstract=abstract), taxonomy)) is expected
+
+
+def test_judged_random_sample_stays_right_and_complete(taxonomy, bundled, assigned):
+    """The labelled sample (tests/data/topics_judgments.jsonl): a floor under what bench/eval_topics.py reports."""
+    aliases = {old: t.slug for t in taxonomy for old in t.aliases}
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "topics_judgments.jsonl").read_text().splitlines()]
+    assert len(rows) == 60
+    assigned_tags = correct = full = 0
+    for row in rows:
+        important = {aliases.get(s, s) for s in row["important"]}
+        ok = important | {aliases.get(s, s) for s in row["acceptable"]}
+        got = set(assigned[row["paper"]])
+        assigned_tags += len(got)
+        correct += len(got & ok)
+        full += got <= ok and important <= got
+    assert correct / assigned_tags >= 0.95
+    assert full / len(rows) >= 0.55
+
+
+def test_topic_aliases_are_old_slugs_that_name_no_other_topic(taxonomy):
+    merged = next(t for t in taxonomy if "self-supervised" in t.aliases)
+    assert merged.slug == "representation-learning"
+    assert topic_for_label("self-supervised", taxonomy) == "representation-learning"  # a manifest's old topic
+    good = "topics:\n  - slug: new\n    name: New\n    include: [x]\n    aliases: [old, older]\n"
+    assert parse_taxonomy(good)[0].aliases == ("old", "older")
+    for text, fragment in [
+        (good + "  - slug: old\n    name: Old\n    include: [y]\n", "slug is also an alias"),
+        (good + "  - slug: z\n    name: Z\n    include: [y]\n    aliases: [old]\n", "already a slug or alias"),
+        ("topics:\n  - slug: new\n    name: New\n    include: [x]\n    aliases: [Bad Slug]\n", "bad alias"),
+        ("topics:\n  - slug: new\n    name: New\n    include: [x]\n    aliases: [new]\n", "bad alias"),
+    ]:
+        with pytest.raises(TaxonomyError, match=fragment):
+            parse_taxonomy(text)
+
+
 @pytest.mark.parametrize(
     ("phrase", "text", "hit"),
     [
@@ -292,6 +407,9 @@ def test_fast_phrase_index_agrees_with_plain_regexes(pieces):
     text = "".join(w + s for w, s in pieces).lower()
     expected = {pid for pid, pattern in enumerate(index.patterns) if pattern.search(text)}
     assert topics_module._found(index, text) == expected
+    # Mentions are counted from the same index; they agree with the regexes too (no phrase here repeats a word).
+    counts = {pid: len(pattern.findall(text)) for pid, pattern in enumerate(index.patterns) if pattern.search(text)}
+    assert topics_module._matches(index, text) == counts
 
 
 # ---------------------------------------------------------------- topic_for_label
