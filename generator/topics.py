@@ -28,6 +28,7 @@ ABSTRACT_CAP = 3  # distinct abstract phrases that count
 REPEAT_WEIGHT = 0.5  # each further mention in the abstract: repetition is evidence, with saturation
 REPEAT_CAP = 4  # further mentions that count
 THRESHOLD = 3  # one title phrase, three distinct abstract phrases, or one phrase said five times
+SECONDARY = 2  # once a paper has a topic, others need less: two distinct abstract phrases, or one said three times
 FALLBACK_MIN = 2  # the best topic below THRESHOLD is still given when it has this much evidence
 MAX_TOPICS = 5
 
@@ -566,8 +567,9 @@ def tag_papers(
 ) -> dict[str, Tagging]:
     """Each paper's Tagging, keyed by `paper.id`: `assign_topics` with the evidence.
 
-    A paper gets every topic scoring at least THRESHOLD, at most `max_topics`; failing that its single best topic if
-    that scores at least FALLBACK_MIN (ties go to the topic whose phrases occur most often, then slug); failing that
+    A paper gets every topic scoring at least THRESHOLD and, if it got any, every other topic scoring at least
+    SECONDARY, at most `max_topics` (best first); failing that its single best topic if that scores at least
+    FALLBACK_MIN (ties go to the topic whose phrases occur most often, then slug); failing that
     the catch-all (if the taxonomy has one). `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come
     first and count toward `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does not
     remove a forced topic, since a person asked for it.
@@ -586,6 +588,9 @@ def tag_papers(
         scores, found, _ = _scores(index, title, abstract)
         ranked = sorted((-score, slugs[t], t) for t, score in scores.items())
         picked = [slug for neg, slug, _ in ranked if -neg >= THRESHOLD]
+        if picked:
+            # A paper placed with confidence is also about what its abstract keeps returning to.
+            picked += [slug for neg, slug, _ in ranked if SECONDARY <= -neg < THRESHOLD]
         fallback = False
         if not picked and ranked and -ranked[0][0] >= FALLBACK_MIN:
             top = [(slug, t) for neg, slug, t in ranked if neg == ranked[0][0]]

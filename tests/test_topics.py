@@ -163,9 +163,13 @@ def test_made_up_papers_land_in_the_obvious_topic(taxonomy):
 
 def test_title_match_outranks_abstract_match():
     taxonomy = tiny("alpha: alpha", "beta: beta, bravo")
-    paper = make_paper(title="On Alpha", abstract="Mostly beta, with some bravo.")
-    # Title "alpha" scores 3; two abstract phrases score 2, below the bar.
+    paper = make_paper(title="On Alpha", abstract="Mostly beta.")
+    # Title "alpha" scores 3; one abstract phrase scores 1, below the bar.
     assert tags(paper, taxonomy) == ("alpha",)
+    second = make_paper(title="On Alpha", abstract="Mostly beta, with some bravo.")
+    # Two abstract phrases (2) are too little to place a paper, enough for a second topic of a placed one.
+    assert tags(second, taxonomy) == ("alpha", "beta")
+    assert tags(make_paper(title="On Things", abstract="Mostly beta."), taxonomy) == ("other",)
     richer = make_paper(title="On Alpha", abstract="Beta and bravo and a beta again.")
     # Three distinct abstract phrases (3) and one repeated mention (0.5) clear the bar, and outscore alpha's 3.
     assert tags(richer, tiny("alpha: alpha", "beta: beta, bravo, again")) == ("beta", "alpha")
