@@ -15,8 +15,8 @@ dumps, read and merged by this tree's ingest and catalog. For the judged papers:
 Judged slugs are mapped through the taxonomy's aliases (a topic merged into another counts as that other). The 60
 papers are split by a hash of their id into 30 to tune on and 30 held out; each figure is given on the held-out 30,
 the tuning 30 and all 60. Per-topic counts, papers without a topic and the catch-all's share are on the whole
-catalog. "after + neighbours" lets a paper's TF-IDF neighbours support a topic it scores weakly on
-(generator.topics.NEIGHBOUR_SUPPORT), to show whether that helps.
+catalog. "after + neighbours" lets a paper's TF-IDF neighbours support a topic it scores weakly on (NEIGHBOUR_SUPPORT
+below), to show whether that helps.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import numpy as np
 from .models import Paper, Topic
 from .topics import THRESHOLD, Tagging
 
-BORDERLINE = THRESHOLD + 1  # a tag scoring less than this rests on about one phrase: weak evidence
+WEAK = THRESHOLD + 1  # a tag scoring less than this rests on one title phrase or a few abstract mentions
 MIN_OVERLAP = 3  # pairs of topics sharing fewer papers are not worth a maintainer's look
 CLUSTER_SIZE = 8  # about this many weak papers a suggested topic
 MIN_CLUSTER = 3  # a suggestion needs at least this many papers
@@ -25,8 +25,8 @@ class TopicLine:
     name: str
     papers: int
     share: float
-    fallback: int  # papers given the topic below THRESHOLD (the fallback's pick)
-    borderline: int  # papers given it on evidence under BORDERLINE
+    fallback: int  # papers given the topic only as the fallback's best guess (nothing scored THRESHOLD)
+    weak: int  # other papers given it on evidence under WEAK (a second topic, or about one phrase)
 
 
 @dataclass(frozen=True)
@@ -71,26 +71,25 @@ def topic_report(papers: Sequence[Paper], topics: Sequence[Topic], tagging: Mapp
     catch_all = next((t.slug for t in topics if t.catch_all), None)
     counts: Counter[str] = Counter()
     fallback: Counter[str] = Counter()
-    borderline: Counter[str] = Counter()
+    weak_tags: Counter[str] = Counter()
     weak: list[Paper] = []
     for paper in papers:
         result = tagging[paper.id]
         scores = dict(result.scores)
         counts.update(result.tags)
         for slug in result.tags:
-            score = scores.get(slug, 0)
             if slug == catch_all:
                 continue
-            if score < THRESHOLD:
+            if result.fallback:
                 fallback[slug] += 1
-            elif score < BORDERLINE:
-                borderline[slug] += 1
+            elif scores.get(slug, 0) < WEAK:
+                weak_tags[slug] += 1
         real = [s for s in result.tags if s != catch_all]
-        if not real or all(scores.get(s, 0) < BORDERLINE for s in real):
+        if not real or all(scores.get(s, 0) < WEAK for s in real):
             weak.append(paper)
     lines = tuple(
         TopicLine(t.slug, t.name, counts[t.slug], round(counts[t.slug] / n, 4) if n else 0.0, fallback[t.slug],
-                  borderline[t.slug])
+                  weak_tags[t.slug])
         for t in sorted(topics, key=lambda t: (-counts[t.slug], t.slug))
     )
     return Report(
@@ -160,12 +159,12 @@ def format_report(report: Report) -> str:
         f"{report.in_catch_all} ({report.in_catch_all / n:.1%}) in the catch-all"
         + (f" '{report.catch_all}'" if report.catch_all else ""),
         "",
-        f"{'topic':32} {'papers':>6} {'share':>6} {'fallback':>8} {'borderline':>10}",
+        f"{'topic':32} {'papers':>6} {'share':>6} {'fallback':>8} {'weak':>6}",
     ]
     for t in report.topics:
-        lines.append(f"{t.slug:32} {t.papers:6} {t.share:6.1%} {t.fallback:8} {t.borderline:10}")
-    lines.append(f"(fallback: given below the threshold of {THRESHOLD}; borderline: under {BORDERLINE}, "
-                 "about one phrase)")
+        lines.append(f"{t.slug:32} {t.papers:6} {t.share:6.1%} {t.fallback:8} {t.weak:6}")
+    lines.append(f"(fallback: the best guess for a paper nothing placed (score under {THRESHOLD}); weak: any other tag "
+                 f"scoring under {WEAK})")
     if report.empty:
         lines.append(f"no papers (no page or feed yet): {', '.join(report.empty)}")
     lines += ["", f"Papers tagged only by fallback or weak evidence: {len(report.weak_papers)}"]
