@@ -30,7 +30,7 @@ from .models import Catalog, Dump, Paper, Problem, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
                         linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .related import RelatedIndex
-from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths,
+from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths, topic_redirects,
                      shell_pages)
 from .search import build_index as build_search_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
@@ -411,7 +411,7 @@ def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: Site
     written = write_pages(shell, shell_pages(site_data, paper_ids=set()), update.write)
     parallel.SHARED.update(site_data=site_data, update=update, shell=shell)
     written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
-    wanted = {page.path + "index.html" for page in shell_page_paths(site_data)}
+    wanted = {page.path + "index.html" for page in [*shell_page_paths(site_data), *topic_redirects(site_data)]}
     removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
     update.remove(removed)
     return sorted(written), removed

@@ -13,6 +13,8 @@ EXAMPLES = {
     "check": "example:\n  python -m generator check dumps/\n  python -m generator check --json dumps/000_efc7d801c89ff12f.txt",
     "build": "example:\n  python -m generator build --dumps dumps --site-dir site --site-url https://me.github.io/paper-digest/",
     "serve": "example:\n  python -m generator serve --dumps dumps --site-dir site --port 8765",
+    "topics": "example:\n  python -m generator topics --dumps dumps --topics topics.yml\n"
+              "  python -m generator topics --json > topics-report.json",
 }
 
 
@@ -53,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_build_options(serve)
+    topics = commands.add_parser(
+        "topics",
+        help="report how the taxonomy tags the dumps' papers",
+        description="Tag the dumps' papers with the taxonomy and report, for whoever maintains topics.yml: each "
+        "topic's count and its papers tagged only by the fallback or by weak evidence, the pairs of topics that "
+        "overlap most, and suggested new topics (clusters of weakly tagged papers with their top phrases and "
+        "example titles). Exit 0, 1 on a bad taxonomy, 2 on a usage error.",
+        epilog=EXAMPLES["topics"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    topics.add_argument("--dumps", default="dumps", help="folder of dumps (default: dumps)")
+    topics.add_argument("--topics", default="topics.yml", help="taxonomy file (default: topics.yml)")
+    topics.add_argument("--top", type=int, default=10, help="overlapping pairs and suggestions to show (default: 10)")
+    topics.add_argument("--json", action="store_true", help="print a JSON report instead of text")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     serve.add_argument("--token-file", default=None, help="bearer token file (default: ~/.config/paper-digest/token)")
@@ -85,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .build import cmd_build
 
         return cmd_build(args)
+    if args.command == "topics":
+        return cmd_topics(args)
     if args.command == "serve":
         from .server import cmd_serve
 
@@ -135,3 +153,30 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(dumps)} dumps, {total} entries, {report['papers']} distinct papers"
               + (", problems found" if failed else ""))
     return 1 if failed else 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from .catalog import build_catalog
+    from .ingest import read_dumps
+    from .topic_report import format_report, topic_report
+    from .topics import TaxonomyError, load_taxonomy, tag_papers
+
+    if args.top < 1:
+        print(f"--top must be at least 1, not {args.top}", file=sys.stderr)
+        return 2
+    try:
+        topics = load_taxonomy(args.topics)
+    except TaxonomyError as error:
+        print(error, file=sys.stderr)
+        return 1
+    dumps, general = read_dumps([args.dumps])
+    catalog, _ = build_catalog(dumps)
+    for problem in general:
+        print(problem, file=sys.stderr)
+    report = topic_report(catalog.papers, topics, tag_papers(catalog.papers, topics), top=args.top)
+    if args.json:
+        json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_report(report))
+    return 0

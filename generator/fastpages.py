@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import html
 import io
+import json
 import posixpath
 import re
 import xml.etree.ElementTree as ET
@@ -139,7 +140,10 @@ def split_shell(shell_html: str) -> list[str]:
 
 
 def fill(parts: list[str], page) -> str:
-    """The page's HTML: the shell with a `render.ShellPage`'s fields put in (text fields escaped)."""
+    """The page's HTML: the shell with a `render.ShellPage`'s fields put in (text fields escaped); a redirect page is
+    a page of its own, without the theme."""
+    if getattr(page, "redirect", ""):
+        return redirect_html(page)
     values = {
         TITLE_MARK: html.escape(page.title),
         DESCRIPTION_MARK: html.escape(page.description),
@@ -149,6 +153,25 @@ def fill(parts: list[str], page) -> str:
         PATH_MARK: page.path,
     }
     return "".join(values.get(part, part) for part in parts)
+
+
+def redirect_html(page) -> str:
+    """A standalone page sending the visitor (and search engines, by its canonical link) to `page.redirect` (a
+    `render.ShellPage`'s): what the mkdocs-redirects plugin writes, made here because the redirects come from
+    topics.yml, not mkdocs.yml, and these pages are written by the fast path anyway."""
+    url = html.escape(page.redirect)
+    title = html.escape(page.title)
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n"
+        f'<link rel="canonical" href="{url}">\n'
+        f'<meta http-equiv="refresh" content="0; url={url}">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<script>location.replace({json.dumps(page.redirect)} + location.hash)</script>\n"
+        "</head>\n<body>\n"
+        f'<p>This topic is now <a href="{url}">{title}</a>.</p>\n'
+        "</body>\n</html>\n"
+    )
 
 
 def read_shell(site_dir: Path) -> list[str]:

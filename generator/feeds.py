@@ -5,7 +5,8 @@ Render functions return text; nothing here touches the file system or the clock.
 Files made by `render_feeds` (paths relative to the site root):
 
 * ``feeds/all.xml`` + ``feeds/all.atom``: every paper, plus one item per dated digest;
-* ``feeds/<slug>.xml`` + ``feeds/<slug>.atom`` for every topic (empty topics get a valid, empty feed);
+* ``feeds/<slug>.xml`` + ``feeds/<slug>.atom`` for every topic with papers (an empty topic gets none until it has
+  some), and the same items under each alias of a topic (an old slug of a merged or renamed topic);
 * ``feeds/topics.opml``: OPML 2.0 listing the all-papers feed and every topic feed.
 
 URL scheme (never changes; ``site_url`` is normalised to end in exactly one ``/``):
@@ -289,6 +290,12 @@ def render_feeds(
         if topic.slug in names:
             raise FeedError(f"topic slug {topic.slug!r} is used by more than one topic")
         names[topic.slug] = _one_line(topic.name) or topic.slug
+    aliases: dict[str, str] = {}  # old slug -> the topic that took it over
+    for topic in topics:
+        for alias in topic.aliases:
+            if not _SAFE_SLUG.fullmatch(alias) or alias == ALL_SLUG or alias in names or alias in aliases:
+                raise FeedError(f"topic alias {alias!r} cannot name a feed file of its own")
+            aliases[alias] = topic.slug
 
     papers = catalog.by_id()
     # Only the newest `limit` papers of each feed become items: order the papers once (the order `_sorted` gives
@@ -323,9 +330,11 @@ def render_feeds(
     out: dict[str, str] = {}
     outlines = []
 
-    def emit(slug: str, name: str, title: str, description: str, page: str, items: list[_Item]) -> None:
-        outlines.append((name, description, f"{site_url}feeds/{slug}.xml", page))
-        if only is not None and slug != ALL_SLUG and slug not in only:
+    def emit(slug: str, name: str, title: str, description: str, page: str, items: list[_Item],
+             topic: str = "") -> None:
+        if not topic:
+            outlines.append((name, description, f"{site_url}feeds/{slug}.xml", page))
+        if only is not None and slug != ALL_SLUG and (topic or slug) not in only:
             return
         kept = _sorted(items)[:limit]
         for kind, ext in (("rss", "xml"), ("atom", "atom")):
@@ -348,15 +357,16 @@ def render_feeds(
         everything,
     )
     for topic in topics:
+        if not members[topic.slug]:
+            continue  # an empty topic gets no feed and no OPML entry until it has papers
         name = names[topic.slug]
-        emit(
-            topic.slug,
-            name,
-            f"{site}: {name}",
-            _one_line(topic.description) or f"Papers about {name} on {site}.",
-            f"{site_url}tags/{quote(topic.slug, safe='')}/",
-            members[topic.slug],
-        )
+        description = _one_line(topic.description) or f"Papers about {name} on {site}."
+        page = f"{site_url}tags/{quote(topic.slug, safe='')}/"
+        emit(topic.slug, name, f"{site}: {name}", description, page, members[topic.slug])
+        for alias in topic.aliases:
+            # A merged or renamed topic's old feed: the same items (same GUIDs) as the topic that took it over, under
+            # its old feed id and address, so subscribers keep receiving papers. Not in the OPML (the topic is).
+            emit(alias, name, f"{site}: {name}", description, page, members[topic.slug], topic=topic.slug)
     out["feeds/topics.opml"] = _opml(site, site_url, outlines)
     return out
 

@@ -108,6 +108,8 @@ class Topic:
     include: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     catch_all: bool = False
+    aliases: tuple[str, ...] = ()  # slugs this topic replaces (merged or renamed): their URLs and feeds keep working
+    title_include: tuple[str, ...] = ()  # phrases that count only in a title (too common in abstracts to mean much)
 
 
 @dataclass(frozen=True)

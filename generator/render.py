@@ -48,6 +48,12 @@ class SiteData:
         return topic_members(self)
 
     @functools.cached_property
+    def shown_topics(self) -> tuple[Topic, ...]:
+        """The topics that get a page, a feed and a place in the lists: those with papers (an empty topic, such as a
+        catch-all nothing fell into, appears once it has some)."""
+        return tuple(t for t in self.topics if self.members.get(t.slug))
+
+    @functools.cached_property
     def records(self) -> dict[str, str]:
         """Paper id -> its line of api/papers.json."""
         return {paper.id: paper_record(paper, self) for paper in self.catalog.papers}
@@ -357,7 +363,7 @@ def render_topics_index(data: SiteData, counts: Mapping[str, int]) -> str:
         "every topic feed at once: [OPML](../feeds/topics.opml)\n\n",
         "| Topic | Papers | Feeds |\n|---|---:|---|\n",
     ]
-    for topic in data.topics:
+    for topic in data.shown_topics:
         parts.append(
             f"| [{md(topic.name)}]({topic.slug}.md)<br><span class=\"pd-snippet\">{md(topic.description)}</span> "
             f"| {counts.get(topic.slug, 0)} "
@@ -425,7 +431,7 @@ def render_home(data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str
         front_matter(title="Paper Digest", description="AI research papers from daily digests, by topic, with related papers.",
                      rss="feeds/all.xml", rss_title="Paper Digest: all papers"),
         "# Paper Digest\n\n",
-        f"{len(catalog.papers)} papers · {len(catalog.digests)} digests · {len(data.topics)} topics · "
+        f"{len(catalog.papers)} papers · {len(catalog.digests)} digests · {len(data.shown_topics)} topics · "
         "subscribe: [RSS](feeds/all.xml) · [Atom](feeds/all.atom) · [OPML of every topic](feeds/topics.opml)\n\n",
     ]
     latest = next((d for d in catalog.digests if d.day), catalog.digests[0] if catalog.digests else None)
@@ -438,7 +444,7 @@ def render_home(data: SiteData, papers: Mapping[str, Paper], topics: Mapping[str
             parts.append(f"\n[All {len(latest.paper_ids)} papers of this digest](digests/{latest.id}.md)\n")
         parts.append("\n")
     parts.append("## Topics\n\n")
-    ranked = sorted(data.topics, key=lambda t: (-counts.get(t.slug, 0), t.slug))
+    ranked = sorted(data.shown_topics, key=lambda t: (-counts.get(t.slug, 0), t.slug))
     parts.append(" ".join(f"[{md(t.name)} ({counts.get(t.slug, 0)})](tags/{t.slug}.md){{ .pd-chip }}" for t in ranked) + "\n")
     return "".join(parts)
 
@@ -481,9 +487,12 @@ def render_site(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
         "digests/index.md": render_digests_index(data),
         "api/papers.json": papers_json(data),
     }
-    for topic in data.topics:
+    for topic in data.shown_topics:
         if topic_slugs is None or topic.slug in topic_slugs:
             files[f"tags/{topic.slug}.md"] = render_topic(topic, members[topic.slug], data, topics)
+    if topic_slugs is None:
+        for page in topic_redirects(data):
+            files[f"{page.path[:-1]}.md"] = render_redirect_markdown(page)
     for digest in data.catalog.digests:
         if digest_ids is None or digest.id in digest_ids:
             files[f"digests/{digest.id}.md"] = render_digest(digest, papers, data, topics)
@@ -511,6 +520,7 @@ class ShellPage:
     rss: str  # feed path without suffix, e.g. "feeds/all"
     rss_title: str
     body: str  # HTML
+    redirect: str = ""  # a page that only sends the visitor on: this relative URL (the body is then ignored)
 
 
 def topic_members(data: SiteData) -> dict[str, list[Paper]]:
@@ -528,10 +538,12 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     members = data.members
-    for topic in data.topics:
+    for topic in data.shown_topics:
         if topic_slugs is None or topic.slug in topic_slugs:
             yield ShellPage(f"tags/{topic.slug}/", topic.name, topic.description, f"feeds/{topic.slug}",
                             f"Paper Digest: {topic.name}", render_topic_html(topic, members[topic.slug], data))
+    if topic_slugs is None:
+        yield from topic_redirects(data)
     for digest in data.catalog.digests:
         if digest_ids is None or digest.id in digest_ids:
             yield ShellPage(f"digests/{digest.id}/", f"{digest_title(digest)} ({digest.source})",
@@ -553,10 +565,31 @@ def paper_shell_pages(data: SiteData, paper_ids=None):
 
 
 def shell_page_paths(data: SiteData):
-    """Every fast page's path (what `shell_pages` would make), without rendering: for the sitemap."""
-    for topic in data.topics:
+    """Every fast page's path (what `shell_pages` would make, redirects aside), without rendering: for the sitemap."""
+    for topic in data.shown_topics:
         yield ShellPage(f"tags/{topic.slug}/", "", "", "", "", "")
     for digest in data.catalog.digests:
         yield ShellPage(f"digests/{digest.id}/", "", "", "", "", "")
     for paper in data.catalog.papers:
         yield ShellPage(f"papers/{paper.id}/", "", "", "", "", "")
+
+
+def topic_redirects(data: SiteData) -> list[ShellPage]:
+    """A page at tags/<alias>/ for every alias of a topic (a merged or renamed topic's old slug) that sends the
+    visitor to the topic's page, or to the topics index while the topic is empty: published URLs keep working."""
+    shown = {t.slug for t in data.shown_topics}
+    pages = []
+    for topic in data.topics:
+        target = f"../{topic.slug}/" if topic.slug in shown else "../"
+        for alias in topic.aliases:
+            pages.append(ShellPage(f"tags/{alias}/", topic.name, f"This topic is now {topic.name}.",
+                                   f"feeds/{topic.slug}", f"Paper Digest: {topic.name}", "", redirect=target))
+    return pages
+
+
+def render_redirect_markdown(page: ShellPage) -> str:
+    """The Markdown twin of a redirect page (for a renderer that takes the Markdown as it is)."""
+    target = page.redirect[3:-1] + ".md" if page.redirect != "../" else "index.md"
+    return (front_matter(title=page.title, description=page.description)
+            + f"# {md(page.title)}\n\nThis topic is now [{md(page.title)}]({target}).\n")
+

@@ -5,11 +5,9 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 
 import yaml
@@ -25,11 +23,15 @@ TITLE_WEIGHT = 3
 ABSTRACT_WEIGHT = 1
 TITLE_CAP = 2  # distinct title phrases that count
 ABSTRACT_CAP = 3  # distinct abstract phrases that count
-THRESHOLD = 3  # one title phrase, or three distinct abstract phrases
+REPEAT_WEIGHT = 0.5  # each further mention in the abstract: repetition is evidence, with saturation
+REPEAT_CAP = 4  # further mentions that count
+THRESHOLD = 3  # one title phrase, three distinct abstract phrases, or one phrase said five times
+SECONDARY = 2  # once a paper has a topic, others need less: two distinct abstract phrases, or one said three times
+FALLBACK_MIN = 2  # the best topic below THRESHOLD is still given when it has this much evidence
 MAX_TOPICS = 5
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_KEYS = {"slug", "name", "description", "include", "exclude", "catch_all"}
+_KEYS = {"slug", "name", "description", "include", "title_include", "exclude", "catch_all", "aliases"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -147,12 +149,18 @@ def _parse(text: str) -> tuple[Topic, ...]:
 
     topics: list[Topic] = []
     seen: dict[str, int] = {}
+    aliases: dict[str, int] = {}
     catch_all_line = 0
     for number, (entry, line) in enumerate(zip(entries, entries.item_lines), start=1):
         topic = _parse_topic(entry, line, number)
         if topic.slug in seen:
             raise _Located(line, f"topic {topic.slug!r}: duplicate slug (first defined on line {seen[topic.slug]})")
         seen[topic.slug] = line
+        for alias in topic.aliases:
+            if alias in seen or alias in aliases:
+                first = seen.get(alias) or aliases[alias]
+                raise _Located(line, f"topic {topic.slug!r}: alias {alias!r} is already a slug or alias (line {first})")
+            aliases[alias] = line
         if topic.catch_all:
             if catch_all_line:
                 raise _Located(
@@ -160,6 +168,9 @@ def _parse(text: str) -> tuple[Topic, ...]:
                 )
             catch_all_line = line
         topics.append(topic)
+    for topic, line in zip(topics, entries.item_lines):
+        if topic.slug in aliases:
+            raise _Located(line, f"topic {topic.slug!r}: slug is also an alias (line {aliases[topic.slug]})")
     return tuple(topics)
 
 
@@ -190,13 +201,20 @@ def _parse_topic(entry: object, line: int, number: int) -> Topic:
         raise _Located(entry.line, f"{label}: missing 'include'")
     include = _phrases(entry, "include", label, required=not catch_all)
     exclude = _phrases(entry, "exclude", label, required=False)
+    title_include = _phrases(entry, "title_include", label, required=False)
+    aliases = _phrases(entry, "aliases", label, required=False)
+    for alias, alias_line in zip(aliases, entry["aliases"].item_lines if "aliases" in entry else ()):
+        if not _SLUG.match(alias) or alias == slug:
+            raise _Located(alias_line, f"{label}: bad alias {alias!r} (an old slug: lowercase a-z, 0-9 and single hyphens)")
     return Topic(
         slug=slug,
         name=name,
         description=description,
         include=include,
+        title_include=title_include,
         exclude=exclude,
         catch_all=catch_all,
+        aliases=aliases,
     )
 
 
@@ -297,7 +315,8 @@ class _Index:
     patterns: tuple[re.Pattern, ...]  # phrase id -> its exact regex
     includes: tuple[tuple[int, ...], ...]  # phrase id -> indexes of topics it puts a paper in
     credits: tuple[tuple[tuple[int, str], ...], ...]  # phrase id -> (topic index, phrase sans separators)
-    within: dict[int, tuple[tuple[int, int], ...]]  # phrase id -> (topic, longer phrase of it containing it)
+    abstract_credits: tuple[tuple[tuple[int, str], ...], ...]  # the same without title-only phrases
+    within: dict[int, tuple[int, ...]]  # phrase id -> longer include phrases containing it
     excludes: tuple[tuple[int, ...], ...]  # phrase id -> indexes of topics it keeps a paper out of
     excluding: frozenset[int]  # phrase ids that exclude some topic
     words: dict[str, tuple[int, ...]]  # word -> phrases that are exactly that word (maybe none)
@@ -370,11 +389,17 @@ def _index(topics: tuple[Topic, ...]) -> _Index:
                     loose.setdefault(first, []).append(entry)
         return pid
 
+    title_only: set[tuple[int, int]] = set()  # (phrase, topic) that counts in titles only
     for t, topic in enumerate(topics):
         for phrase in topic.include:
             pid = phrase_id(phrase)
             if t not in includes[pid]:
                 includes[pid].append(t)
+        for phrase in topic.title_include:
+            pid = phrase_id(phrase)
+            if t not in includes[pid]:
+                includes[pid].append(t)
+                title_only.add((pid, t))
         for phrase in topic.exclude:
             pid = phrase_id(phrase)
             if t not in excludes[pid]:
@@ -392,26 +417,24 @@ def _index(topics: tuple[Topic, ...]) -> _Index:
         includes=tuple(map(tuple, includes)),
         # "multimodal" also matches where "multi-modal" does: one phrase for counting.
         credits=tuple(tuple((t, key.replace(" ", "")) for t in ts) for key, ts in zip(ids, includes)),
+        abstract_credits=tuple(tuple((t, key.replace(" ", "")) for t in ts if (pid, t) not in title_only)
+                               for pid, (key, ts) in enumerate(zip(ids, includes))),
         within=_within(list(ids), includes),
         excludes=tuple(map(tuple, excludes)),
         excluding=frozenset(pid for pid, topics_ in enumerate(excludes) if topics_),
     )
 
 
-def _within(keys: list[str], includes: list[list[int]]) -> dict[int, tuple[tuple[int, int], ...]]:
-    """For each phrase, the longer phrases of the same topic that contain it ("contrastive"
-    in "contrastive learning"), so one mention of the longer is not counted as two phrases."""
-    by_topic: dict[int, list[int]] = {}
-    for pid, topics in enumerate(includes):
-        for t in topics:
-            by_topic.setdefault(t, []).append(pid)
-    out: dict[int, list[tuple[int, int]]] = {}
-    for t, pids in by_topic.items():
-        for short in pids:
-            for long in pids:
-                if long != short and f" {keys[short]} " in f" {keys[long]} ":
-                    out.setdefault(short, []).append((t, long))
-    return {pid: tuple(pairs) for pid, pairs in out.items()}
+def _within(keys: list[str], includes: list[list[int]]) -> dict[int, tuple[int, ...]]:
+    """For each include phrase, the longer include phrases (of any topic) that contain it: a mention of "representation"
+    inside "document representation" is a mention of the longer phrase only (the longest match wins)."""
+    phrases = [pid for pid, topics in enumerate(includes) if topics]
+    out: dict[int, list[int]] = {}
+    for short in phrases:
+        for long in phrases:
+            if long != short and f" {keys[short]} " in f" {keys[long]} ":
+                out.setdefault(short, []).append(long)
+    return {pid: tuple(longs) for pid, longs in out.items()}
 
 
 # Lowercased ASCII text to words: spaces and hyphens separate words and any other character
@@ -432,63 +455,102 @@ def _tokens(text: str) -> list[str]:
 
 def _found(index: _Index, text: str) -> set[int]:
     """Ids of the phrases that occur in `text` (already lowercased)."""
+    return set(_matches(index, text))
+
+
+def _matches(index: _Index, text: str) -> dict[int, int]:
+    """Phrase id -> how often it occurs in `text` (already lowercased), for the phrases that occur.
+
+    Counts come from the words and word pairs where they can (a phrase spelled several ways, "pre-training" and
+    "pretraining", adds up its spellings), and from the phrase's regex where the regex had to confirm the match.
+    """
     tokens = _tokens(text)
-    found: set[int] = set()
-    # Set operations run in C; the Python loops below only see words and word pairs that
+    counts: dict[int, int] = {}
+    by_regex: set[int] = set()
+    # Set operations and list.count run in C; the Python loops below only see words and word pairs that
     # actually start a phrase.
     words: set[str] | None = None
     for word in index.word_keys.intersection(tokens):
-        found.update(index.words[word])
+        n = tokens.count(word)
+        for pid in index.words[word]:
+            counts[pid] = counts.get(pid, 0) + n
         for entry in index.loose.get(word, ()):
             words = words or set(tokens)
             if (
-                entry.phrase not in found
+                entry.phrase not in by_regex
                 and entry.middle <= words
                 and (not entry.last or not entry.last.isdisjoint(words))
                 and index.patterns[entry.phrase].search(text)
             ):
-                found.add(entry.phrase)
+                by_regex.add(entry.phrase)
     # Hashing every adjacent pair costs more than testing each first word against a set.
     firsts = index.pair_firsts
-    for pair in {(a, b) for a, b in zip(tokens, tokens[1:]) if a in firsts} & index.pair_keys:
-        found.update(index.pairs.get(pair, ()))
+    pairs = [(a, b) for a, b in zip(tokens, tokens[1:]) if a in firsts]
+    for pair in index.pair_keys.intersection(pairs):
+        if pair in index.pairs:
+            n = pairs.count(pair)
+            for pid in index.pairs[pair]:
+                counts[pid] = counts.get(pid, 0) + n
         for pid in index.longer.get(pair, ()):
             # Only the first two words are known to be adjacent; the regex checks the rest.
-            if pid not in found and index.patterns[pid].search(text):
-                found.add(pid)
+            if pid not in by_regex and index.patterns[pid].search(text):
+                by_regex.add(pid)
     for pid in index.unkeyed:
         if index.patterns[pid].search(text):
-            found.add(pid)
-    return found
+            by_regex.add(pid)
+    for pid in by_regex:  # the regex finds every spelling at once
+        counts[pid] = len(index.patterns[pid].findall(text))
+    return counts
 
 
-def _scores(index: _Index, title: str, abstract: str) -> tuple[dict[int, int], set[int]]:
-    """(topic index -> score for topics that match and are not excluded, phrase ids found).
+def _scores(index: _Index, title: str, abstract: str) -> tuple[dict[int, float], set[int], set[int]]:
+    """(topic index -> score for topics that match and are not excluded, phrase ids found, of them in the title).
 
-    Texts are lowercased.
+    Texts are lowercased. A topic's score is TITLE_WEIGHT per distinct phrase in the title (at most TITLE_CAP of
+    them), plus its abstract evidence: 1 per distinct phrase (at most ABSTRACT_CAP) and REPEAT_WEIGHT for each
+    further mention of any of its phrases (at most REPEAT_CAP of them), so a paper that keeps saying "video" is about
+    video while one stray mention stays below the bar.
     """
-    in_title = _found(index, title)
-    in_abstract = _found(index, abstract)
-    found = in_title | in_abstract
-    title_counts = _counts(index, in_title)
-    abstract_counts = _counts(index, in_abstract)
+    in_title = _matches(index, title)
+    in_abstract = _matches(index, abstract)
+    found = in_title.keys() | in_abstract.keys()
     excluded = set(chain.from_iterable(map(index.excludes.__getitem__, found & index.excluding)))
+    title_distinct, _ = _evidence(index, in_title, index.credits)
+    distinct, mentions = _evidence(index, in_abstract, index.abstract_credits)
     return {
-        t: TITLE_WEIGHT * min(title_counts[t], TITLE_CAP) + ABSTRACT_WEIGHT * min(abstract_counts[t], ABSTRACT_CAP)
-        for t in (title_counts.keys() | abstract_counts.keys()) - excluded
-    }, found
+        t: TITLE_WEIGHT * min(title_distinct.get(t, 0), TITLE_CAP)
+        + ABSTRACT_WEIGHT * min(distinct.get(t, 0), ABSTRACT_CAP)
+        + REPEAT_WEIGHT * min(mentions.get(t, 0) - distinct.get(t, 0), REPEAT_CAP)
+        for t in (title_distinct.keys() | distinct.keys()) - excluded
+    }, found, set(in_title)
 
 
-def _counts(index: _Index, found: set[int]) -> Counter[int]:
-    """Topic index -> how many distinct phrases of it are in `found`."""
-    credits = set(chain.from_iterable(map(index.credits.__getitem__, found)))  # set: distinct phrases
-    for pid in index.within.keys() & found:
-        for t, longer in index.within[pid]:
-            # Approximate: the shorter phrase may also occur on its own, but then it is
-            # usually the same idea said twice, and undercounting only costs recall.
-            if longer in found:
-                credits.discard((t, index.credits[pid][0][1]))
-    return Counter(map(itemgetter(0), credits))
+def _evidence(index: _Index, counts: dict[int, int], credits) -> tuple[dict[int, int], dict[int, int]]:
+    """(topic -> distinct phrases, topic -> mentions) of the phrases found in a text (`counts`: phrase id -> mentions).
+
+    A mention inside a longer include phrase ("representation" in "document representation") belongs to the longer
+    one only; spellings of one phrase ("multimodal", "multi-modal") are one phrase.
+    """
+    distinct: dict[int, int] = {}
+    mentions: dict[int, int] = {}
+    if not counts:
+        return distinct, mentions
+    per_phrase: dict[tuple[int, str], int] = {}
+    within = index.within
+    for pid, n in counts.items():
+        longer = within.get(pid)
+        if longer:
+            # max, not sum: "contrastive" inside both "contrastive learning" and "contrastive loss" is rarely both.
+            n -= max([counts.get(other, 0) for other in longer])
+            if n <= 0:
+                continue
+        for credit in credits[pid]:
+            if n > per_phrase.get(credit, 0):
+                per_phrase[credit] = n
+    for (t, _), n in per_phrase.items():
+        distinct[t] = distinct.get(t, 0) + 1
+        mentions[t] = mentions.get(t, 0) + n
+    return distinct, mentions
 
 
 def _occurrences(index: _Index, t: int, found: set[int], text: str) -> int:
@@ -496,20 +558,29 @@ def _occurrences(index: _Index, t: int, found: set[int], text: str) -> int:
     return sum(len(index.patterns[pid].findall(text)) for pid in found if t in index.includes[pid])
 
 
-def assign_topics(
+@dataclass(frozen=True)
+class Tagging:
+    """One paper's topics and the evidence for them (what `python -m generator topics` reports on)."""
+
+    tags: tuple[str, ...]  # best first
+    scores: tuple[tuple[str, float], ...]  # every topic with any evidence, best first
+    fallback: bool = False  # the tags are the fallback's best guess below THRESHOLD, or the catch-all
+
+
+def tag_papers(
     papers: Sequence[Paper],
     topics: Sequence[Topic],
     forced: Mapping[str, Sequence[str]] | None = None,
     max_topics: int = MAX_TOPICS,
-) -> dict[str, tuple[str, ...]]:
-    """Topic slugs for each paper, keyed by `paper.id`, best first (score descending, then slug).
+) -> dict[str, Tagging]:
+    """Each paper's Tagging, keyed by `paper.id`: `assign_topics` with the evidence.
 
-    A paper gets every topic scoring at least THRESHOLD, at most `max_topics`; failing that
-    its single best topic (ties go to the topic whose phrases occur most often, then slug);
-    failing any match, the catch-all (if the taxonomy has one).
-    `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come first and count
-    toward `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does
-    not remove a forced topic, since a person asked for it.
+    A paper gets every topic scoring at least THRESHOLD and, if it got any, every other topic scoring at least
+    SECONDARY, at most `max_topics` (best first); failing that its single best topic if that scores at least
+    FALLBACK_MIN (ties go to the topic whose phrases occur most often, then slug); failing that
+    the catch-all (if the taxonomy has one). `forced` (paper id -> slugs, e.g. from a dump manifest's topic) come
+    first and count toward `max_topics`; slugs not in `topics` are ignored here, and an exclude phrase does not
+    remove a forced topic, since a person asked for it.
     """
     if max_topics < 1:
         raise ValueError(f"max_topics must be at least 1, not {max_topics}")
@@ -518,21 +589,26 @@ def assign_topics(
     slugs = [t.slug for t in topics]
     forced = forced or {}
     catch_all = next((t.slug for t in topics if t.catch_all), None)
-    result: dict[str, tuple[str, ...]] = {}
+    result: dict[str, Tagging] = {}
     for paper in papers:
         title = paper.title.lower()
         abstract = paper.abstract.lower()
-        scores, found = _scores(index, title, abstract)
+        scores, found, _ = _scores(index, title, abstract)
         ranked = sorted((-score, slugs[t], t) for t, score in scores.items())
         picked = [slug for neg, slug, _ in ranked if -neg >= THRESHOLD]
-        if not picked and ranked:
+        if picked:
+            # A paper placed with confidence is also about what its abstract keeps returning to.
+            picked += [slug for neg, slug, _ in ranked if SECONDARY <= -neg < THRESHOLD]
+        fallback = False
+        if not picked and ranked and -ranked[0][0] >= FALLBACK_MIN:
             top = [(slug, t) for neg, slug, t in ranked if neg == ranked[0][0]]
             if len(top) > 1:
-                # Below the bar one stray phrase often ties several topics at 1; the topic
+                # Below the bar one stray phrase often ties several topics; the topic
                 # mentioned most often is a better guess than the alphabetically first.
                 text = f"{title}\n{abstract}"
                 top.sort(key=lambda st: (-_occurrences(index, st[1], found, text), st[0]))
             picked = [top[0][0]]
+            fallback = True
         chosen = [s for s in dict.fromkeys(forced.get(paper.id, ())) if s in slugs][:max_topics]
         for slug in picked:
             if len(chosen) >= max_topics:
@@ -541,15 +617,30 @@ def assign_topics(
                 chosen.append(slug)
         if not chosen and catch_all is not None:
             chosen.append(catch_all)
-        result[paper.id] = tuple(chosen)
+            fallback = True
+        result[paper.id] = Tagging(
+            tags=tuple(chosen),
+            scores=tuple((slug, -neg) for neg, slug, _ in ranked),
+            fallback=fallback and not forced.get(paper.id),
+        )
     return result
+
+
+def assign_topics(
+    papers: Sequence[Paper],
+    topics: Sequence[Topic],
+    forced: Mapping[str, Sequence[str]] | None = None,
+    max_topics: int = MAX_TOPICS,
+) -> dict[str, tuple[str, ...]]:
+    """Topic slugs for each paper, keyed by `paper.id`, best first (score descending, then slug): see `tag_papers`."""
+    return {pid: tagging.tags for pid, tagging in tag_papers(papers, topics, forced, max_topics).items()}
 
 
 def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
     """The slug a manifest's topic or query string means, or None.
 
-    Tried in order: the slug itself ("retrieval", or "Model merging" for model-merging),
-    a topic name (case-insensitive), then the topic whose phrases match the label best.
+    Tried in order: the slug itself ("retrieval", or "Model merging" for model-merging), an
+    alias (an old slug), a topic name (case-insensitive), then the topic whose phrases match the label best.
     """
     text = " ".join(label.split()).lower()
     if not text:
@@ -560,10 +651,13 @@ def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
         if topic.slug in (text, as_slug):
             return topic.slug
     for topic in topics:
+        if as_slug in topic.aliases:  # a merged or renamed topic's old slug
+            return topic.slug
+    for topic in topics:
         if topic.name.lower() == text:
             return topic.slug
     # A label is as short and pointed as a title, so score it as one.
-    scores, _ = _scores(_index(topics), text, "")
+    scores, _, _ = _scores(_index(topics), text, "")
     if not scores:
         return None
     return min((-score, topics[t].slug) for t, score in scores.items())[1]

@@ -63,8 +63,12 @@ def test_bundled_build_has_a_page_per_paper_topic_and_digest(bundled_site):
     site = bundled_site / "site"
     assert len(list((site / "papers").glob("*/index.html"))) == 485
     topics = yaml.safe_load((ROOT / "topics.yml").read_text())["topics"]
+    tagged = {slug for paper in json.loads((site / "api" / "papers.json").read_text()) for slug in paper["tags"]}
     for topic in topics:
-        assert (site / "tags" / topic["slug"] / "index.html").is_file(), topic["slug"]
+        # A topic with papers has its page; an empty one has none until it has papers.
+        assert (site / "tags" / topic["slug"] / "index.html").is_file() == (topic["slug"] in tagged), topic["slug"]
+        for alias in topic.get("aliases", ()):  # a merged topic's old page sends visitors on
+            assert f'url=../{topic["slug"]}/"' in (site / "tags" / alias / "index.html").read_text(), alias
     assert len(list((site / "digests").glob("*/index.html"))) == 5
     for name in ("index.html", "tags/index.html", "digests/index.html", "api/papers.json", "sitemap.xml", "search/index.html", "search-index/manifest.json", "assets/search.js"):
         assert (site / name).is_file(), name
