@@ -3,7 +3,9 @@
  * A query downloads the manifest, the term shards holding its words and the result cards it shows, nothing else.
  * The word rules below (folding, tokens, stop words, the plural rule) mirror generator/search.py: change both.
  * Every word must match; the last one also matches as a prefix while it is being typed ("transf" finds
- * "transformer"). Loaded on every page (extra_javascript); it acts only where an element #pd-search exists.
+ * "transformer"); ranking: exact matches, then title phrase, then title words, then BM25 (compareHits).
+ * Loaded on every page (extra_javascript): it gives the header's box (form.pd-search-form) its list of results,
+ * and fills the search page's #pd-search.
  */
 (function (global) {
   "use strict";
