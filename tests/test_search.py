@@ -211,3 +211,26 @@ def test_authors_and_arxiv_ids_from_html_and_api_dumps_find_their_papers(tmp_pat
     for query, paper, ids in zip(partial, by_arxiv.values(), results[len(queries):]):
         assert paper.id in ids[:10], query
     assert set(results[-1]) == {p.id for p in by_arxiv.values() if shared in p.authors}
+
+
+def test_exact_words_then_title_phrase_then_title_words_rank_first(tmp_path):
+    papers = [
+        # a rare completion of the typed word, in the title: weighs most by BM25, matches only as a prefix
+        make_paper(id="completion", title="Transformerbased Imagination", abstract="Transformerbased.",
+                   first_seen="2025-03-05"),
+        make_paper(id="abstract", title="Other Work", abstract="We use a vision model and a transformer.",
+                   first_seen="2025-03-04"),
+        make_paper(id="words", title="A Transformer for Vision", abstract="Nothing else.", first_seen="2025-03-03"),
+        make_paper(id="phrase", title="Scaling Vision Transformers", abstract="Nothing else.", first_seen="2025-03-01"),
+        make_paper(id="exact-title", title="Vision Transformer", abstract="Nothing else.", first_seen="2025-02-01"),
+        make_paper(id="longer-title", title="Vision Transformer Scaling Laws", abstract="Nothing.", first_seen="2025-03-06"),
+    ]
+    index = write_index(search.build_index(papers), tmp_path / "index")
+    answer = run_js(index, tmp_path, queries=["transformer", "vision transformer", "transformer vision", "Transformerb"])
+    by_transformer, by_phrase, reversed_phrase, by_prefix = answer["results"]
+    assert by_transformer[-1] == "completion"  # every exact match first, the prefix-only one last
+    # the title phrase first (the title equal to the query first of all), then both words in the title, then the rest
+    assert by_phrase[0] == "exact-title" and set(by_phrase[1:3]) == {"longer-title", "phrase"}
+    assert by_phrase[3:] == ["words", "abstract"]
+    assert reversed_phrase[:1] == ["words"] and reversed_phrase[-1] == "abstract"
+    assert by_prefix == ["completion"]
