@@ -9,11 +9,16 @@ seconds and stays small: a query downloads the manifest, one shard per word and 
 Files (paths relative to the index folder; every name but the manifest carries its content's hash, so a browser
 never mixes a new manifest with old shards and an unchanged file keeps its name):
 - `manifest.json`: format version, paper count, the first term of each term shard, the card chunks;
-- `terms/<hash>.json`: `{term: [doc delta, score, doc delta, score, ...]}` for a run of consecutive terms;
+- `terms/<hash>.json`: `{term: [doc delta, value, doc delta, value, ...]}` for a run of consecutive terms, where
+  value = title positions * 4096 + score: the score is the term's BM25 weight in the paper (hundredths, at most
+  4095), the title positions a bit mask of where the term stands among the title's indexed words (bit 0 the first,
+  up to bit 30), 0 when it is not in the title. The positions let the browser rank a paper whose title holds the
+  query's words, in the query's order, above one that merely has them.
 - `cards/<hash>.json`: `[[id, title, day, authors, snippet], ...]` for a run of consecutive documents.
 
-Documents are numbered newest first, so ties rank the newer paper first. The query rules (tokens, stop words, the
-plural rule, prefix matching of the last word, all words required) are mirrored in `search.js`: change both.
+Documents are numbered newest first, so ties rank the newer paper first. The query and ranking rules (tokens, stop
+words, the plural rule, prefix matching of the last word, all words required, exact before prefix-only matches, title
+phrase before title words before the rest) are mirrored in `search.js`: change both.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from .catalog import newest_first
 from .models import Paper
 from .render import json_text as _json
 
-FORMAT = 1
+FORMAT = 2
 TOKEN_RE = re.compile(r"[^\W_]+")
 # Words nearly every abstract has: they would make the largest shards and never narrow a search.
 STOP_WORDS = frozenset(
@@ -40,6 +45,8 @@ _BATCH = 2000  # papers tokenised at a time: bounds the memory the token lists t
 BM25_K1 = 1.2
 BM25_B = 0.75
 SCORE_SCALE = 100  # scores are stored as integers: hundredths
+SCORE_LIMIT = 4096  # a posting's value is title positions * SCORE_LIMIT + score (see the module docstring)
+TITLE_POSITIONS = 31  # title words past the 31st keep no position: the mask stays a 31-bit integer for JavaScript
 SHARD_BYTES = 40_000  # a term shard closes once it is past this size (a single common term may make a larger one)
 CARD_CHUNK = 50  # result cards per file: one page of ten results touches at most ten small files
 SNIPPET_CHARS = 220
@@ -112,24 +119,27 @@ def _postings(docs: Sequence[Paper]):
     per posting takes 20 s at 50,000 papers."""
     token_terms: dict[str, int] = {}  # token -> term number, -1 for a word not indexed
     term_numbers: dict[str, int] = {}
-    doc_parts, term_parts, weight_parts = [], [], []
+    doc_parts, term_parts, weight_parts, bit_parts = [], [], [], []
     for start in range(0, len(docs), _BATCH):
         tokens: list[str] = []
-        field_docs, field_weights, field_lengths = [], [], []
+        field_docs, field_weights, field_lengths, title_lengths = [], [], [], []
         for number, paper in enumerate(docs[start:start + _BATCH], start):
-            for text, weight in _weighted_fields(paper):
+            for field, (text, weight) in enumerate(_weighted_fields(paper)):
                 found = TOKEN_RE.findall(fold(text))
                 tokens += found
                 field_docs.append(number)
                 field_weights.append(weight)
                 field_lengths.append(len(found))
+                title_lengths.append(len(found) if field == 0 else 0)
         for token in dict.fromkeys(tokens):
             if token not in token_terms:
                 term = _term(token)
                 token_terms[token] = term_numbers.setdefault(term, len(term_numbers)) if term else -1
-        term_parts.append(numpy.fromiter(map(token_terms.__getitem__, tokens), dtype=numpy.int32, count=len(tokens)))
+        batch_terms = numpy.fromiter(map(token_terms.__getitem__, tokens), dtype=numpy.int32, count=len(tokens))
+        term_parts.append(batch_terms)
         doc_parts.append(numpy.repeat(numpy.asarray(field_docs, dtype=numpy.int32), field_lengths))
         weight_parts.append(numpy.repeat(numpy.asarray(field_weights, dtype=numpy.float32), field_lengths))
+        bit_parts.append(_title_bits(batch_terms, numpy.asarray(field_lengths), numpy.asarray(title_lengths)))
     sorted_terms = sorted(term_numbers)
     rank = numpy.empty(len(term_numbers) + 1, dtype=numpy.int64)
     rank[[term_numbers[t] for t in sorted_terms]] = numpy.arange(len(sorted_terms))
@@ -137,7 +147,8 @@ def _postings(docs: Sequence[Paper]):
     indexed = term_of >= 0
     doc_of = numpy.concatenate(doc_parts)[indexed] if doc_parts else term_of
     weight_of = numpy.concatenate(weight_parts)[indexed] if weight_parts else term_of.astype(numpy.float32)
-    del term_parts, doc_parts, weight_parts
+    bits_of = numpy.concatenate(bit_parts)[indexed] if bit_parts else term_of.astype(numpy.float64)
+    del term_parts, doc_parts, weight_parts, bit_parts
     total = max(len(docs), 1)
     keys, which = numpy.unique(rank[term_of[indexed]] * total + doc_of, return_inverse=True)
     del term_of, indexed
@@ -147,8 +158,26 @@ def _postings(docs: Sequence[Paper]):
     norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(lengths.mean(), 1e-9))
     df = numpy.bincount(term_rank, minlength=len(sorted_terms))
     idf = numpy.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
-    score = numpy.maximum(1, numpy.rint(tf * (BM25_K1 + 1) / (tf + norm[doc]) * idf[term_rank] * SCORE_SCALE))
-    return sorted_terms, term_rank, doc, score.astype(numpy.int64)
+    score = numpy.clip(numpy.rint(tf * (BM25_K1 + 1) / (tf + norm[doc]) * idf[term_rank] * SCORE_SCALE), 1, SCORE_LIMIT - 1)
+    # every title position is one word, so the positions' bits never collide and their sum is their union
+    positions = numpy.bincount(which, weights=bits_of).astype(numpy.int64)
+    return sorted_terms, term_rank, doc, positions * SCORE_LIMIT + score.astype(numpy.int64)
+
+
+def _title_bits(token_terms, field_lengths, title_lengths):
+    """Per token: 2**(its position among the title's indexed words) for an indexed title word (within the first
+    TITLE_POSITIONS), else 0."""
+    in_title = numpy.repeat(title_lengths > 0, field_lengths)
+    kept = in_title & (token_terms >= 0)
+    # the position of a kept token: kept tokens before it in its title, i.e. a running count restarted per title
+    running = numpy.cumsum(kept)
+    title_starts = numpy.repeat(numpy.cumsum(field_lengths) - field_lengths, field_lengths)
+    before = numpy.concatenate(([0], running))[title_starts]
+    position = running - before - 1
+    bits = numpy.zeros(len(token_terms), dtype=numpy.float64)
+    use = kept & (position < TITLE_POSITIONS)
+    bits[use] = numpy.exp2(position[use])
+    return bits
 
 
 def _weighted_fields(paper: Paper):

@@ -50,15 +50,16 @@ def write_index(files: dict[str, str], folder: Path) -> Path:
 
 def expected_ids(papers, query: str) -> set[str]:
     """Brute force over the catalog, by the documented rules: every whole word, and the word still being typed as
-    the start of a word or as its singular."""
+    the start of a word or as its singular; a stop word, whole or typed, asks nothing; a typed word shorter than
+    three letters is required only when it is the only word."""
     folded = search.fold(query)
     tokens = search.TOKEN_RE.findall(folded)
     last = tokens.pop() if tokens and re.search(r"[^\W_]\Z", folded) else ""
     words = list(dict.fromkeys(term for term in map(search._term, tokens) if term))
     typed = None
-    if len(last) >= 3:
+    if len(last) >= 3 and search._term(last):
         typed = (last, search._term(last))
-    elif last and search._term(last):
+    elif last and search._term(last) and not words:
         words.append(search._term(last))
     if not words and typed is None:
         return set()
@@ -156,3 +157,80 @@ def test_same_papers_same_files_and_one_new_paper_renames_only_what_it_touches(b
     manifest = json.loads(second["manifest.json"])
     assert manifest["papers"] == len(bundled_papers) + 1
     assert sum(len(json.loads(second[name])) for name in manifest["cards"]) == len(bundled_papers) + 1
+
+
+def _dump_items(rng: random.Random, count: int, first_id: int) -> list[dict]:
+    """API items of papers with authors and arXiv ids; some authors write several papers."""
+    surnames = ["Lovelace", "Turing", "Hopper", "Noether", "Ramanujan", "Curie", "Dijkstra", "Knuth", "Liskov", "Hamilton"]
+    topics = ["sparse attention", "video diffusion", "retrieval augmented generation", "speech recognition",
+              "protein folding", "robot grasping", "code generation", "image segmentation"]
+    items = []
+    for n in range(count):
+        arxiv_id = f"25{rng.randint(1, 12):02d}.{first_id + n:05d}"
+        authors = [f"{rng.choice('ABCDEFGH')}. {rng.choice(surnames)}{first_id + n}x{k}" for k in range(rng.randint(1, 4))]
+        authors.append(f"Grace {rng.choice(surnames)}")  # a name many papers share
+        topic = rng.choice(topics)
+        items.append({"paper": {"id": arxiv_id, "title": f"{topic.title()} With Method {first_id + n}",
+                                "summary": f"We study {topic} and report results on {rng.choice(topics)}.",
+                                "authors": [{"name": a} for a in authors], "upvotes": n},
+                      "publishedAt": f"2025-03-{10 + n % 5:02d}T06:00:00.000Z"})
+    return items
+
+
+def test_authors_and_arxiv_ids_from_html_and_api_dumps_find_their_papers(tmp_path):
+    import html as html_lib
+
+    rng = random.Random(5)
+    dumps = tmp_path / "dumps"
+    shutil.copytree(ROOT / "dumps", dumps)  # among the bundled papers, which have neither
+    api_items, html_items = _dump_items(rng, 25, 100), _dump_items(rng, 25, 200)
+    (dumps / "900_api.json").write_text(json.dumps(api_items), encoding="utf-8")
+    props = html_lib.escape(json.dumps({"dateString": "2025-03-14", "dailyPapers": html_items}), quote=True)
+    (dumps / "901_page.html").write_text(f'<html><body><div data-target="DailyPapers" data-props="{props}"></div>'
+                                         "</body></html>", encoding="utf-8")
+    loaded, problems = read_dumps([dumps])
+    papers = build_catalog(loaded)[0].papers
+    by_arxiv = {p.arxiv_id: p for p in papers if p.arxiv_id}
+    assert len(by_arxiv) == 50 and all(p.authors for p in by_arxiv.values())
+
+    index = write_index(search.build_index(papers), tmp_path / "index")
+    queries, wanted = [], []
+    for paper in by_arxiv.values():
+        unique_author = paper.authors[0]
+        # as typed, no trailing space: the id, the unique surname, the full name; then the id still being typed
+        queries += [paper.arxiv_id, unique_author.split()[-1], unique_author]
+        wanted += [paper.id] * 3
+    partial = [p.arxiv_id[:-1] for p in by_arxiv.values()]
+    shared = "Grace Hopper"  # asked with a trailing space below: whole words, not "Hopper116x0"
+    answer = run_js(index, tmp_path, queries=queries + partial + [shared + " "])
+    results = answer["results"]
+    for query, paper_id, ids in zip(queries, wanted, results):
+        assert ids and ids[0] == paper_id, (query, ids[:3])
+        if query in by_arxiv:
+            assert ids == [paper_id], query  # a whole id is no other paper's
+    for query, paper, ids in zip(partial, by_arxiv.values(), results[len(queries):]):
+        assert paper.id in ids[:10], query
+    assert set(results[-1]) == {p.id for p in by_arxiv.values() if shared in p.authors}
+
+
+def test_exact_words_then_title_phrase_then_title_words_rank_first(tmp_path):
+    papers = [
+        # a rare completion of the typed word, in the title: weighs most by BM25, matches only as a prefix
+        make_paper(id="completion", title="Transformerbased Imagination", abstract="Transformerbased.",
+                   first_seen="2025-03-05"),
+        make_paper(id="abstract", title="Other Work", abstract="We use a vision model and a transformer.",
+                   first_seen="2025-03-04"),
+        make_paper(id="words", title="A Transformer for Vision", abstract="Nothing else.", first_seen="2025-03-03"),
+        make_paper(id="phrase", title="Scaling Vision Transformers", abstract="Nothing else.", first_seen="2025-03-01"),
+        make_paper(id="exact-title", title="Vision Transformer", abstract="Nothing else.", first_seen="2025-02-01"),
+        make_paper(id="longer-title", title="Vision Transformer Scaling Laws", abstract="Nothing.", first_seen="2025-03-06"),
+    ]
+    index = write_index(search.build_index(papers), tmp_path / "index")
+    answer = run_js(index, tmp_path, queries=["transformer", "vision transformer", "transformer vision", "Transformerb"])
+    by_transformer, by_phrase, reversed_phrase, by_prefix = answer["results"]
+    assert by_transformer[-1] == "completion"  # every exact match first, the prefix-only one last
+    # the title phrase first (the title equal to the query first of all), then both words in the title, then the rest
+    assert by_phrase[0] == "exact-title" and set(by_phrase[1:3]) == {"longer-title", "phrase"}
+    assert by_phrase[3:] == ["words", "abstract"]
+    assert reversed_phrase[:1] == ["words"] and reversed_phrase[-1] == "abstract"
+    assert by_prefix == ["completion"]
