@@ -197,7 +197,7 @@ class DumpStore:
         suffix = CONTENT_TYPES[content_type]
         dump, errors = validate_upload(f"upload{suffix}", data, page_url)
         if errors:
-            return 422, {"error": f"refused, the dump would be quarantined: {errors[0].message}",
+            return 422, {"error": f"refused: `check` would fail on it: {errors[0].message}",
                          "problems": [str(problem) for problem in errors]}
         with self.lock:
             if dump.content_hash in self.hashes:

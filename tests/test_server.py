@@ -374,8 +374,8 @@ def test_a_dump_the_disk_cannot_take_gets_507_with_json_and_leaves_nothing_behin
 POISON = {
     "undecodable bytes": (b"Mar 14, 2025\nA Title About Things\nAn abstract.\n\xff\xfe broken\nMore.\n", "text/plain", "undecodable bytes"),
     "a title with no abstract": (b"Mar 14, 2025\nA Title About Things\nAn abstract.\nA Lonely Title\n", "text/plain", "title with no abstract"),
-    "authors as a number": (b'[{"paper":{"title":"T","summary":"S.","authors":5}}]', "application/json", "cannot read"),
-    "a 5000-digit number": (b'[{"paper":{"title":"T","summary":"S.","upvotes":' + b"9" * 5000 + b"}}]", "application/json", "cannot read"),
+    "authors as a number": (b'[{"paper":{"title":"T","summary":"S.","authors":5}}]', "application/json", "authors is a number"),
+    "a 5000-digit number": (b'[{"paper":{"title":"T","summary":"S.","upvotes":' + b"9" * 5000 + b"}}]", "application/json", "not readable JSON"),
     "invalid JSON": (b'[{"paper": ', "application/json", "not valid JSON"),
     "an HTML page with no papers": (b"<html><body><p>nothing</p></body></html>", "text/html", "HTML page with no papers"),
 }
