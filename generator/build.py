@@ -23,15 +23,14 @@ from pathlib import Path
 import yaml
 
 from . import feeds as feeds_module
-from . import parallel, store
+from . import parallel, store, urls
 from .catalog import MAX_IDS_BYTES, IdMapError, build_catalog, ids_text, parse_ids
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
                         linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .related import RelatedIndex
-from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths, topic_redirects,
-                     shell_pages)
+from .render import SiteData, page_paths, paper_shell_pages, render_site, shell_pages, topic_redirects
 from .search import build_index as build_search_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
 
@@ -273,12 +272,10 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
 
         with reporter.stage("render") as info:
             site_data = SiteData(catalog, topics, tags, related, site_url)
-            if change is None:  # paper pages are rendered as they are written, on every core (see write)
-                files = render_site(site_data, paper_ids=set())
-            else:
+            if change is not None:
                 site_data.reuse(previous.site_data, change.paper_ids)
                 change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
-                files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
+            files = render_site(site_data)
             files[SHELL_SOURCE] = SHELL_MARKDOWN
             files[REPORT] = build_report(catalog, problems, options.dumps)
             try:
@@ -301,10 +298,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
 
         with reporter.stage("write") as info:
             if change is None:
-                written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, [g for g in GENERATED if g != "papers"])
-                papers_written, papers_removed = write_paper_markdown(docs_dir, site_data)
-                written, removed = sorted(written + papers_written), sorted(removed + papers_removed)
-            else:  # only changed pages were rendered: write those, remove nothing
+                written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, GENERATED)
+            else:  # only changed feeds were rendered: write those, remove nothing
                 written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
             info["detail"] = f"{len(written)} written, {len(removed)} removed"
 
@@ -392,14 +387,15 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     theme_docs = staging.parent / f"{staging.name}-docs"
     theme_files = [rel for rel in store.walk_files(docs_dir, skip=("papers",)) if not is_fast_page(rel)]
     linked = linked_fast_pages({rel: store.read_text(docs_dir / rel) or "" for rel in theme_files if rel.endswith(".md")})
+    fast = {urls.source(path) for path in page_paths(site_data)} | {urls.source(p.path) for p in topic_redirects(site_data)}
     try:
         store.mirror(docs_dir, theme_docs, theme_files)
-        plugin = FastPagesPlugin({uri for uri in linked if (docs_dir / uri).is_file()}, str(docs_dir.resolve()))
+        plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()))
         _mkdocs_into(options.config, theme_docs, staging, site_url, epoch, plugin)
     finally:
         store.remove_tree(theme_docs)
     shell = read_shell(staging)
-    rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
+    rewrite_sitemap(staging, site_url, [urls.page_file(path) for path in page_paths(site_data)], lastmod, epoch)
     # papers/ and the search index are the fast pages' and the search stage's own; so are tags/<slug>/ and
     # digests/<id>/, beside the index pages MkDocs makes there
     written, removed = update.take_rendered(keep=is_fast_output, skip=("papers", SEARCH_FOLDER), remove_stale=full)
@@ -411,18 +407,10 @@ def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: Site
     written = write_pages(shell, shell_pages(site_data, paper_ids=set()), update.write)
     parallel.SHARED.update(site_data=site_data, update=update, shell=shell)
     written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
-    wanted = {page.path + "index.html" for page in [*shell_page_paths(site_data), *topic_redirects(site_data)]}
+    wanted = {urls.page_file(path) for path in [*page_paths(site_data), *(p.path for p in topic_redirects(site_data))]}
     removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
     update.remove(removed)
     return sorted(written), removed
-
-
-def write_paper_markdown(docs_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
-    """Every paper's Markdown page, written if changed; pages of papers that went away are removed."""
-    parallel.SHARED.update(site_data=site_data, docs_dir=docs_dir)
-    written = parallel.on_every_core(_write_paper_markdown, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
-    wanted = {f"papers/{p.id}.md" for p in site_data.catalog.papers}
-    return written, store.remove_stale(docs_dir, ["papers/**/*"], wanted)
 
 
 _PAGES_A_WORKER = 500  # fewer pages than this are not worth a process
@@ -432,12 +420,6 @@ _DUMPS_A_WORKER = 50
 def parse_on_every_core(files: list[tuple[str, bytes]]) -> list[Dump]:
     """What the readers make of each (path, bytes), in order."""
     return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER)
-
-
-def _write_paper_markdown(ids: list[str]) -> list[str]:
-    docs_dir = f"{parallel.SHARED['docs_dir']}/"  # a string: pathlib's joins cost a second at 50,000 pages
-    pages = render_paper_pages(parallel.SHARED["site_data"], set(ids))
-    return [rel for rel, text in pages if store.write_if_changed(docs_dir + rel, text)]
 
 
 def _write_paper_html(ids: list[str]) -> list[str]:

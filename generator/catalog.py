@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import types
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
@@ -95,7 +96,7 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None,
         )
         earlier.update(page_ids)
 
-    digests.sort(key=lambda d: (d.day == "", newest_first(d.day), d.id))
+    digests.sort(key=digest_order)
     ids_after = dict(published)
     for (_, keys), paper_id in zip(merged, ids):
         for key in keys:
@@ -110,7 +111,18 @@ def newest_first(day: str) -> str:
     return day.translate(_NEWEST_FIRST)
 
 
-_NEWEST_FIRST = {code: 255 - code for code in range(256)}
+_NEWEST_FIRST = types.MappingProxyType({code: 255 - code for code in range(256)})
+
+
+def paper_order(paper: Paper) -> tuple:
+    """The one order of papers in every list, feed and index: newest first by the day first seen, undated last,
+    then by id."""
+    return (paper.first_seen == "", newest_first(paper.first_seen), paper.id)
+
+
+def digest_order(digest: Digest) -> tuple:
+    """The order of digests: newest day first, undated last, then by id."""
+    return (digest.day == "", newest_first(digest.day), digest.id)
 
 
 def _group_sightings(papers: Sequence[Paper]) -> list[list[int]]:

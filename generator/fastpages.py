@@ -2,8 +2,9 @@
 is that shell with its own title, feed and HTML body put in, so an archive of 50,000 papers does not go through
 Markdown and Jinja 50,000 times while keeping the theme's look.
 
-MkDocs still knows every such page (links to them are checked in strict mode) but treats them as files it does not
-write; `write_pages` writes them after the MkDocs build, and `rewrite_sitemap` lists them.
+MkDocs knows those of them that its own pages link to (links are checked in strict mode) as files it neither reads
+nor writes (they have no source file); `write_pages` writes them after the MkDocs build, and `rewrite_sitemap` lists
+them all.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def is_fast_output(site_path: str) -> bool:
 class FastPagesPlugin(BasePlugin):
     """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config).
 
-    MkDocs is given a docs folder without the fast pages (walking 50,000 of them costs it seconds); the pages it
-    renders link to some of them, so those (`linked`: src URIs in the real docs folder `source`) are added as
-    files MkDocs can check and resolve links to but does not write."""
+    The fast pages have no Markdown source; the pages MkDocs renders link to some of them, so those (`linked`: their
+    src URIs, `papers/<id>.md`, under the docs folder `source`) are added as files MkDocs can check and resolve links
+    to but never reads or writes."""
 
     def __init__(self, linked: Iterable[str] = (), source: str = "") -> None:
         self.linked = sorted(linked)
