@@ -9,6 +9,7 @@ import argparse
 import calendar
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import gc
 import hashlib
@@ -24,15 +25,15 @@ import yaml
 
 from . import feeds as feeds_module
 from . import parallel, store, urls
-from .catalog import MAX_IDS_BYTES, IdMapError, build_catalog, ids_text, parse_ids
+from .catalog import MAX_IDS_BYTES, CatalogMemo, IdMapError, build_catalog, ids_text, parse_ids
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem, printable
-from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
-                        linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
+from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, TemplateCache, is_fast_output,
+                        is_fast_page, linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .related import RelatedIndex
 from .render import SiteData, page_paths, paper_shell_pages, render_site, shell_pages, topic_redirects
 from .search import build_index as build_search_index
-from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
+from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label, topic_index
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
 GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds", "_shell", "_report.json")
@@ -151,7 +152,7 @@ def source_date_epoch(catalog: Catalog) -> int:
     return calendar.timegm(newest.timetuple())
 
 
-def forced_topics(catalog: Catalog, topics) -> tuple[dict[str, list[str]], list[Problem]]:
+def forced_topics(catalog: Catalog, topics, index) -> tuple[dict[str, list[str]], list[Problem]]:
     """Paper id -> topic slugs named by its dumps' manifest entries (topic, or a query that names a topic)."""
     forced: dict[str, list[str]] = {}
     problems: list[Problem] = []
@@ -159,7 +160,7 @@ def forced_topics(catalog: Catalog, topics) -> tuple[dict[str, list[str]], list[
         for label, strict in ((digest.topic, True), (digest.query, False)):
             if not label:
                 continue
-            slug = topic_for_label(label, topics)
+            slug = topic_for_label(label, topics, index)
             if slug is None:
                 if strict:
                     problems.append(Problem(digest.source, f"manifest topic {label!r} names no topic in the taxonomy", severity="warning"))
@@ -179,7 +180,9 @@ class SiteState:
     dump_cache: dict[str, Dump]
     site_data: SiteData
     related_index: RelatedIndex
-    catalog_memo: dict = dataclasses.field(default_factory=dict)
+    catalog_memo: CatalogMemo = dataclasses.field(default_factory=CatalogMemo)
+    templates: TemplateCache = dataclasses.field(default_factory=TemplateCache)  # the theme's, compiled
+    taxonomy: tuple = ((), None)  # the topics and their index for tagging (topics.topic_index)
 
 
 def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
@@ -224,7 +227,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
         raise BuildError(str(error)) from error
     inputs = inputs_fingerprint(options, docs_dir)
     dump_cache = previous.dump_cache if previous else {}
-    catalog_memo = previous.catalog_memo if previous else {}
+    catalog_memo = previous.catalog_memo if previous else CatalogMemo()
+    templates = previous.templates if previous else TemplateCache()
 
     with reporter.stage("parse") as info:
         ids_path = options.dumps / store.IDS_NAME
@@ -252,12 +256,16 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                 topics = load_taxonomy(options.topics)
             except (TaxonomyError, OSError) as error:
                 raise BuildError(str(error)) from error
-            forced, found = forced_topics(catalog, topics)
+            if previous is None or previous.taxonomy[0] != topics:
+                taxonomy = (topics, topic_index(topics))
+            else:
+                taxonomy = previous.taxonomy
+            forced, found = forced_topics(catalog, topics, taxonomy[1])
             problems += found
             if change is None:
-                tags = assign_topics(catalog.papers, topics, forced=forced)
+                tags = assign_topics(catalog.papers, topics, forced=forced, index=taxonomy[1])
             else:
-                tags = {**previous.site_data.tags, **assign_topics(change.papers, topics, forced=forced)}
+                tags = {**previous.site_data.tags, **assign_topics(change.papers, topics, forced=forced, index=taxonomy[1])}
             info["detail"] = f"{len(topics)} topics" + ("" if change is None else f", {len(change.papers)} papers retagged")
 
         with reporter.stage("related") as info:
@@ -310,7 +318,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             try:
                 with reporter.stage("mkdocs") as info:
                     shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, update, site_url, site_data,
-                                                                              full=change is None)
+                                                                              full=change is None, templates=templates)
                     info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
                 with reporter.stage("pages") as info:
                     if change is None:
@@ -339,7 +347,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     ids_after = ids_text(catalog.ids)
     if options.dumps.is_dir() and ids_after != ids_before:  # every id this build published, kept for the next one
         store.write_atomic(ids_path, ids_after, durable=True)
-    state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo)
+    state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo, templates, taxonomy)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
                        reporter.timings, incremental=change is not None, state=state)
 
@@ -375,7 +383,7 @@ def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> 
 
 
 def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.SiteUpdate, site_url: str,
-                       site_data: SiteData, full: bool):
+                       site_data: SiteData, full: bool, templates: TemplateCache | None = None):
     """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
     pinned to the newest digest so the same input gives the same bytes. MkDocs reads a view of the docs folder
     without the fast pages (hard links, beside the staging folder) and renders into the update's staging folder;
@@ -390,7 +398,7 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     fast = {urls.source(path) for path in page_paths(site_data)} | {urls.source(p.path) for p in topic_redirects(site_data)}
     try:
         store.mirror(docs_dir, theme_docs, theme_files)
-        plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()))
+        plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()), templates)
         _mkdocs_into(options.config, theme_docs, staging, site_url, epoch, plugin)
     finally:
         store.remove_tree(theme_docs)
@@ -405,8 +413,8 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
 def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
     """Every paper, topic and digest page from the shell, staged if changed; pages that went away are listed stale."""
     written = write_pages(shell, shell_pages(site_data, paper_ids=set()), update.write)
-    parallel.SHARED.update(site_data=site_data, update=update, shell=shell)
-    written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
+    job = functools.partial(_write_paper_html, site_data, shell, update)
+    written += parallel.on_every_core(job, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
     wanted = {urls.page_file(path) for path in [*page_paths(site_data), *(p.path for p in topic_redirects(site_data))]}
     removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
     update.remove(removed)
@@ -422,9 +430,8 @@ def parse_on_every_core(files: list[tuple[str, bytes]]) -> list[Dump]:
     return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER)
 
 
-def _write_paper_html(ids: list[str]) -> list[str]:
-    pages = paper_shell_pages(parallel.SHARED["site_data"], set(ids))
-    return write_pages(parallel.SHARED["shell"], pages, parallel.SHARED["update"].write)
+def _write_paper_html(site_data: SiteData, shell: list[str], update: store.SiteUpdate, ids: list[str]) -> list[str]:
+    return write_pages(shell, paper_shell_pages(site_data, set(ids)), update.write)
 
 
 def write_search_index(update: store.SiteUpdate, files: dict[str, str]) -> tuple[list[str], list[str]]:

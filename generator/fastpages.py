@@ -81,9 +81,10 @@ class FastPagesPlugin(BasePlugin):
     src URIs, `papers/<id>.md`, under the docs folder `source`) are added as files MkDocs can check and resolve links
     to but never reads or writes."""
 
-    def __init__(self, linked: Iterable[str] = (), source: str = "") -> None:
+    def __init__(self, linked: Iterable[str] = (), source: str = "", templates: TemplateCache | None = None) -> None:
         self.linked = sorted(linked)
         self.source = source
+        self.templates = templates
 
     def on_files(self, files: Files, config) -> Files:
         out = [file for file in files if not is_fast_page(file.src_uri)]
@@ -94,12 +95,15 @@ class FastPagesPlugin(BasePlugin):
 
     def on_env(self, env, config, files):
         # MkDocs makes a new Jinja environment every build; keeping the compiled theme templates between the builds
-        # of one process (the preview server's) spares ~0.5 s a build. Keyed by each template's source checksum.
-        env.bytecode_cache = _TEMPLATE_BYTECODE
+        # of one process (the preview server's, in its kept state) spares ~0.5 s a build.
+        if self.templates is not None:
+            env.bytecode_cache = self.templates
         return env
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
+class TemplateCache(jinja2.BytecodeCache):
+    """The theme's compiled templates, keyed by each template's source checksum: kept between builds."""
+
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
 
@@ -111,7 +115,6 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self._compiled[bucket.key] = bucket.bytecode_to_string()
 
 
-_TEMPLATE_BYTECODE = _MemoryBytecodeCache()
 _MD_LINK = re.compile(r"\]\(<?([^)>#\s]+\.md)(?:#[^)>\s]*)?>?\)")
 
 

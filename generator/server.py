@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ from .validate import read_valid_dump
 
 TOKEN_ENV = "PAPER_DIGEST_TOKEN"
 DEFAULT_TOKEN_FILE = Path("~/.config/paper-digest/token")
-CONTENT_TYPES = {"text/html": ".html", "text/plain": ".txt", "application/json": ".json"}
+CONTENT_TYPES = types.MappingProxyType({"text/html": ".html", "text/plain": ".txt", "application/json": ".json"})
 DEFAULT_ORIGINS = ("chrome-extension://*", "moz-extension://*")
 DEFAULT_TIMEOUT = 30.0  # seconds: for a request's line and headers together, then for its body
 DEFAULT_WORKERS = 16  # requests handled at once; the rest wait in the listen backlog
