@@ -459,7 +459,8 @@ _ALL_PAPERS = (urls.feed_stem(urls.ALL_FEED), "Paper Digest: all papers")
 
 
 def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=None):
-    """The fast path's pages (every paper, topic and digest page, or only those named), produced lazily."""
+    """The fast path's pages (every paper, topic and digest page, or only those named, with every topic's redirects),
+    produced lazily."""
     papers = data.papers_by_id()
     topics = {t.slug: t for t in data.topics}
     members = data.members
@@ -467,8 +468,7 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
         if topic_slugs is None or topic.slug in topic_slugs:
             yield ShellPage(urls.topic(topic.slug), topic.name, topic.description, urls.feed_stem(topic.slug),
                             f"Paper Digest: {topic.name}", render_topic_html(topic, members[topic.slug], data))
-    if topic_slugs is None:
-        yield from topic_redirects(data)
+    yield from topic_redirects(data)  # a handful, and written only when they change
     for digest in data.catalog.digests:
         if digest_ids is None or digest.id in digest_ids:
             yield ShellPage(urls.digest(digest.id), f"{digest_title(digest)} ({digest.source})",
