@@ -143,6 +143,14 @@ def digest_order(digest: Digest) -> tuple:
     return (digest.day == "", newest_first(digest.day), digest.id)
 
 
+def paper_keys(paper: Paper, normal: Callable[[str], str] = normalize_title) -> list[str]:
+    """The one rule for "same paper": two sightings sharing a key (the normalised title, the arXiv id) are one paper."""
+    keys = ["t:" + normal(paper.title)]
+    if paper.arxiv_id:
+        keys.append("a:" + paper.arxiv_id)
+    return keys
+
+
 def _group_sightings(papers: Sequence[Paper], normal: Callable[[str], str]) -> list[list[int]]:
     """Sightings of the same paper (same arXiv id, or same normalised title), each group in sighting order."""
     parent = list(range(len(papers)))
@@ -155,10 +163,7 @@ def _group_sightings(papers: Sequence[Paper], normal: Callable[[str], str]) -> l
 
     owner: dict[str, int] = {}
     for index, paper in enumerate(papers):
-        keys = ["t:" + normal(paper.title)]
-        if paper.arxiv_id:
-            keys.append("a:" + paper.arxiv_id)
-        for key in keys:
+        for key in paper_keys(paper, normal):
             if key in owner:
                 a, b = find(owner[key]), find(index)
                 if a != b:
