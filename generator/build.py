@@ -9,6 +9,7 @@ import argparse
 import calendar
 import contextlib
 import dataclasses
+import functools
 import datetime as dt
 import gc
 import hashlib
@@ -23,17 +24,17 @@ from pathlib import Path
 import yaml
 
 from . import feeds as feeds_module
-from . import parallel, store
-from .catalog import MAX_IDS_BYTES, IdMapError, build_catalog, ids_text, parse_ids
+from . import parallel, store, urls
+from .catalog import MAX_IDS_BYTES, CatalogMemo, IdMapError, build_catalog, ids_text, parse_ids
+from .plan import Plan, changes, plan
 from .ingest import parse_each, read_dumps
-from .models import Catalog, Dump, Paper, Problem, printable
-from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
-                        linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
+from .models import Catalog, Dump, Problem, printable
+from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, TemplateCache, is_fast_output,
+                        is_fast_page, linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .related import RelatedIndex
-from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths, topic_redirects,
-                     shell_pages)
+from .render import SiteData, page_paths, paper_shell_pages, render_site, shell_pages, topic_redirects
 from .search import build_index as build_search_index
-from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label
+from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label, topic_index
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
 GENERATED = ("index.md", "papers", "tags", "digests", "api", "feeds", "_shell", "_report.json")
@@ -152,7 +153,7 @@ def source_date_epoch(catalog: Catalog) -> int:
     return calendar.timegm(newest.timetuple())
 
 
-def forced_topics(catalog: Catalog, topics) -> tuple[dict[str, list[str]], list[Problem]]:
+def forced_topics(catalog: Catalog, topics, index) -> tuple[dict[str, list[str]], list[Problem]]:
     """Paper id -> topic slugs named by its dumps' manifest entries (topic, or a query that names a topic)."""
     forced: dict[str, list[str]] = {}
     problems: list[Problem] = []
@@ -160,7 +161,7 @@ def forced_topics(catalog: Catalog, topics) -> tuple[dict[str, list[str]], list[
         for label, strict in ((digest.topic, True), (digest.query, False)):
             if not label:
                 continue
-            slug = topic_for_label(label, topics)
+            slug = topic_for_label(label, topics, index)
             if slug is None:
                 if strict:
                     problems.append(Problem(digest.source, f"manifest topic {label!r} names no topic in the taxonomy", severity="warning"))
@@ -180,7 +181,9 @@ class SiteState:
     dump_cache: dict[str, Dump]
     site_data: SiteData
     related_index: RelatedIndex
-    catalog_memo: dict = dataclasses.field(default_factory=dict)
+    catalog_memo: CatalogMemo = dataclasses.field(default_factory=CatalogMemo)
+    templates: TemplateCache = dataclasses.field(default_factory=TemplateCache)  # the theme's, compiled
+    taxonomy: tuple = ((), None)  # the topics and their index for tagging (topics.topic_index)
 
 
 def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
@@ -215,8 +218,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
 
 
 def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState | None) -> BuildResult:
+    """Gather the whole site's model, compare it with the previous one (nothing, for a full build), write what changed:
+    parse, tag, related, render, write (generated sources), mkdocs (theme pages), pages, search, publish."""
     reporter = reporter or Reporter(options.quiet)
-    problems: list[Problem] = []
     config = read_config(options.config)
     docs_dir = options.config.parent / str(config.get("docs_dir") or "docs")
     try:
@@ -224,74 +228,52 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     except feeds_module.FeedError as error:
         raise BuildError(str(error)) from error
     inputs = inputs_fingerprint(options, docs_dir)
+    kept = previous if previous is not None and previous.inputs == inputs else None  # else: against nothing
     dump_cache = previous.dump_cache if previous else {}
-    catalog_memo = previous.catalog_memo if previous else {}
+    catalog_memo = previous.catalog_memo if previous else CatalogMemo()
+    templates = previous.templates if previous else TemplateCache()
 
     with reporter.stage("parse") as info:
-        ids_path = options.dumps / store.IDS_NAME
-        try:
-            ids_before = store.read_text(ids_path, max_bytes=MAX_IDS_BYTES) if options.dumps.is_dir() else None
-            published = parse_ids(ids_before)
-        except (IdMapError, OSError, UnicodeDecodeError) as error:
-            raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error
-        dumps, found = read_dumps([options.dumps], cache=dump_cache, parse_all=parse_on_every_core)
-        problems += found + [p for dump in dumps for p in dump.problems]
-        catalog, merged = build_catalog(dumps, memo=catalog_memo, published=published)
-        problems += merged
-        quarantined = sum(1 for d in dumps if d.quarantined)
-        info["detail"] = (f"{len(dumps)} dumps, {sum(d.entries for d in dumps)} entries, {len(catalog.papers)} papers"
-                          + (f", {quarantined} dumps quarantined" if quarantined else ""))
+        catalog, ids_before, problems = read_catalog(options.dumps, dump_cache, catalog_memo)
+        quarantined = sum(1 for d in catalog.dumps if d.quarantined)
+        info["detail"] = (f"{len(catalog.dumps)} dumps, {sum(d.entries for d in catalog.dumps)} entries, "
+                          f"{len(catalog.papers)} papers" + (f", {quarantined} dumps quarantined" if quarantined else ""))
     if not catalog.papers:
         raise BuildError(f"{options.dumps}: no papers in any dump; nothing to publish")
 
-    change = _change_since(previous, catalog, inputs)
-    # The search index needs only the catalog: a full build makes it on the other core while related papers are found.
-    search = parallel.Background(build_search_index, catalog.papers) if change is None and options.run_mkdocs else None
+    change = changes(kept.site_data.catalog if kept else None, catalog)
+    # The search index needs only the catalog: a complete build makes it on the other core while related papers are found.
+    search = parallel.Background(build_search_index, catalog.papers) if change.complete and options.run_mkdocs else None
     try:
         with reporter.stage("tag") as info:
             try:
                 topics = load_taxonomy(options.topics)
             except (TaxonomyError, OSError) as error:
                 raise BuildError(str(error)) from error
-            forced, found = forced_topics(catalog, topics)
+            taxonomy = previous.taxonomy if previous and previous.taxonomy[0] == topics else (topics, topic_index(topics))
+            forced, found = forced_topics(catalog, topics, taxonomy[1])
             problems += found
-            if change is None:
-                tags = assign_topics(catalog.papers, topics, forced=forced)
-            else:
-                tags = {**previous.site_data.tags, **assign_topics(change.papers, topics, forced=forced)}
-            info["detail"] = f"{len(topics)} topics" + ("" if change is None else f", {len(change.papers)} papers retagged")
+            old_tags = {} if change.complete else kept.site_data.tags
+            tags = {**old_tags, **assign_topics(change.papers, topics, forced=forced, index=taxonomy[1])}
+            info["detail"] = f"{len(topics)} topics" + ("" if change.complete else f", {len(change.papers)} papers retagged")
 
         with reporter.stage("related") as info:
-            if change is None:
+            if change.complete:
                 related_index, related = RelatedIndex.build(catalog.papers)
-            else:
-                related_index = previous.related_index
-                related = {**previous.site_data.related, **related_index.add(change.new_papers)}
+            else:  # the new papers' neighbours, against the vocabulary the complete build fitted
+                related_index = kept.related_index
+                related = {**kept.site_data.related, **related_index.add(change.new_papers)}
             links = sum(1 for rels in related.values() for r in rels if not r.version)
             versions = sum(1 for rels in related.values() for r in rels if r.version)
             info["detail"] = f"{links} links" + (f", {versions} to other versions" if versions else "")
 
         with reporter.stage("render") as info:
+            todo = plan(change, old_tags, tags, [t.slug for t in topics])
             site_data = SiteData(catalog, topics, tags, related, site_url)
-            if change is None:  # paper pages are rendered as they are written, on every core (see write)
-                files = render_site(site_data, paper_ids=set())
-            else:
-                site_data.reuse(previous.site_data, change.paper_ids)
-                change.topics = {s for pid in change.paper_ids for s in (*previous.site_data.tags.get(pid, ()), *tags.get(pid, ()))}
-                files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
-            files[SHELL_SOURCE] = SHELL_MARKDOWN
-            files[REPORT] = build_report(catalog, problems, options.dumps)
-            try:
-                feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit,
-                                                       only=None if change is None else change.topics)
-            except feeds_module.FeedError as error:
-                raise BuildError(str(error)) from error
-            published = store.read_tree(options.site_dir, "feeds/*.xml")
-            if change is not None:  # only the feeds of the topics it touched were rendered
-                published = {path: text for path, text in published.items() if path in feed_files}
-            shrinking = feeds_module.check_shrink(published, feed_files)
-            if shrinking and not options.allow_shrink:
-                raise BuildError(f"refusing to publish: {shrinking[0]}" + (f" (and {len(shrinking) - 1} more feeds)" if len(shrinking) > 1 else ""))
+            if not todo.complete:
+                site_data.reuse(kept.site_data, todo.papers)
+            files = {**render_site(site_data), SHELL_SOURCE: SHELL_MARKDOWN, REPORT: build_report(catalog, problems, options.dumps)}
+            feed_files = render_feeds_guarded(options, site_data, todo)
             info["detail"] = f"{len(files) + len(feed_files)} files"
 
         for problem in problems:
@@ -300,12 +282,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             raise BuildError(f"{len(problems)} problem(s) with --strict; nothing written")
 
         with reporter.stage("write") as info:
-            if change is None:
-                written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, [g for g in GENERATED if g != "papers"])
-                papers_written, papers_removed = write_paper_markdown(docs_dir, site_data)
-                written, removed = sorted(written + papers_written), sorted(removed + papers_removed)
-            else:  # only changed pages were rendered: write those, remove nothing
-                written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
+            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, GENERATED if todo.complete else ())
             info["detail"] = f"{len(written)} written, {len(removed)} removed"
 
         if options.run_mkdocs:
@@ -315,16 +292,12 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             try:
                 with reporter.stage("mkdocs") as info:
                     shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, update, site_url, site_data,
-                                                                              full=change is None)
+                                                                              full=todo.complete, templates=templates)
                     info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
                 with reporter.stage("pages") as info:
-                    if change is None:
-                        pages_written, pages_removed = write_fast_pages(update, shell, site_data)
-                    else:
-                        pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
-                        pages_written, pages_removed = write_pages(shell, pages, update.write), []
+                    pages_written, pages_removed = write_fast_pages(update, shell, site_data, todo)
                     info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
-                if search is not None:  # an incremental build leaves search to the next full build
+                if search is not None:  # an incremental build leaves search to the next complete build
                     with reporter.stage("search") as info:
                         try:
                             index_files = search.result()
@@ -343,44 +316,46 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
 
     ids_after = ids_text(catalog.ids)
     if options.dumps.is_dir() and ids_after != ids_before:  # every id this build published, kept for the next one
-        store.write_atomic(ids_path, ids_after, durable=True)
-    state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo)
+        store.write_atomic(options.dumps / store.IDS_NAME, ids_after, durable=True)
+    state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo, templates, taxonomy)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
-                       reporter.timings, incremental=change is not None, state=state)
+                       reporter.timings, incremental=not todo.complete, state=state)
 
 
-@dataclasses.dataclass
-class _Change:
-    """What new dumps changed since the previous build: the only papers, topics and digests to redo."""
+def read_catalog(dumps_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo) -> tuple[Catalog, str | None, list[Problem]]:
+    """Every dump read (only new ones parsed) and merged into the catalog, with the published ids kept: the catalog,
+    ids.json as it was, and the problems found."""
+    ids_path = dumps_dir / store.IDS_NAME
+    try:
+        ids_before = store.read_text(ids_path, max_bytes=MAX_IDS_BYTES) if dumps_dir.is_dir() else None
+        published = parse_ids(ids_before)
+    except (IdMapError, OSError, UnicodeDecodeError) as error:
+        raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error
+    dumps, problems = read_dumps([dumps_dir], cache=dump_cache, parse_all=parse_on_every_core)
+    problems += [p for dump in dumps for p in dump.problems]
+    catalog, merged = build_catalog(dumps, memo=memo, published=published)
+    return catalog, ids_before, problems + merged
 
-    papers: list[Paper]  # new or changed
-    new_papers: list[Paper]
-    paper_ids: set[str]
-    digest_ids: set[str]
-    topics: set[str] = dataclasses.field(default_factory=set)
 
-
-def _change_since(previous: SiteState | None, catalog: Catalog, inputs: str) -> _Change | None:
-    """None when everything must be rebuilt: no previous build, other inputs changed, or papers or digests went away."""
-    if previous is None or previous.inputs != inputs:
-        return None
-    old = previous.site_data.catalog
-    old_papers = {p.id: p for p in old.papers}
-    old_digests = {d.id: d for d in old.digests}
-    current_ids = {p.id for p in catalog.papers}
-    if not set(old_papers) <= current_ids or not set(old_digests) <= {d.id for d in catalog.digests}:
-        return None
-    changed = [p for p in catalog.papers if old_papers.get(p.id) != p]
-    return _Change(
-        papers=changed,
-        new_papers=[p for p in changed if p.id not in old_papers],
-        paper_ids={p.id for p in changed},
-        digest_ids={d.id for d in catalog.digests if old_digests.get(d.id) != d},
-    )
+def render_feeds_guarded(options: BuildOptions, site_data: SiteData, todo: Plan) -> dict[str, str]:
+    """The feeds the plan touches, refused (BuildError) when one would lose more than half of the items subscribers
+    have (the shrink guard), unless --allow-shrink. A complete build also compares the feeds that would go away."""
+    try:
+        feed_files = feeds_module.render_feeds(site_data.catalog, site_data.topics, site_data.tags, site_data.site_url,
+                                               limit=options.feed_limit, only=todo.topics)
+    except feeds_module.FeedError as error:
+        raise BuildError(str(error)) from error
+    published = store.read_tree(options.site_dir, "feeds/*.xml")
+    if not todo.complete:
+        published = {path: text for path, text in published.items() if path in feed_files}
+    shrinking = feeds_module.check_shrink(published, feed_files)
+    if shrinking and not options.allow_shrink:
+        raise BuildError(f"refusing to publish: {shrinking[0]}" + (f" (and {len(shrinking) - 1} more feeds)" if len(shrinking) > 1 else ""))
+    return feed_files
 
 
 def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.SiteUpdate, site_url: str,
-                       site_data: SiteData, full: bool):
+                       site_data: SiteData, full: bool, templates: TemplateCache | None = None):
     """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
     pinned to the newest digest so the same input gives the same bytes. MkDocs reads a view of the docs folder
     without the fast pages (hard links, beside the staging folder) and renders into the update's staging folder;
@@ -392,37 +367,33 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     theme_docs = staging.parent / f"{staging.name}-docs"
     theme_files = [rel for rel in store.walk_files(docs_dir, skip=("papers",)) if not is_fast_page(rel)]
     linked = linked_fast_pages({rel: store.read_text(docs_dir / rel) or "" for rel in theme_files if rel.endswith(".md")})
+    fast = {urls.source(path) for path in page_paths(site_data)} | {urls.source(p.path) for p in topic_redirects(site_data)}
     try:
         store.mirror(docs_dir, theme_docs, theme_files)
-        plugin = FastPagesPlugin({uri for uri in linked if (docs_dir / uri).is_file()}, str(docs_dir.resolve()))
+        plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()), templates)
         _mkdocs_into(options.config, theme_docs, staging, site_url, epoch, plugin)
     finally:
         store.remove_tree(theme_docs)
     shell = read_shell(staging)
-    rewrite_sitemap(staging, site_url, [page.path + "index.html" for page in shell_page_paths(site_data)], lastmod, epoch)
+    rewrite_sitemap(staging, site_url, [urls.page_file(path) for path in page_paths(site_data)], lastmod, epoch)
     # papers/ and the search index are the fast pages' and the search stage's own; so are tags/<slug>/ and
     # digests/<id>/, beside the index pages MkDocs makes there
     written, removed = update.take_rendered(keep=is_fast_output, skip=("papers", SEARCH_FOLDER), remove_stale=full)
     return shell, written, removed
 
 
-def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
-    """Every paper, topic and digest page from the shell, staged if changed; pages that went away are listed stale."""
-    written = write_pages(shell, shell_pages(site_data, paper_ids=set()), update.write)
-    parallel.SHARED.update(site_data=site_data, update=update, shell=shell)
-    written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
-    wanted = {page.path + "index.html" for page in [*shell_page_paths(site_data), *topic_redirects(site_data)]}
-    removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
-    update.remove(removed)
+def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData, todo: Plan) -> tuple[list[str], list[str]]:
+    """The plan's paper, topic and digest pages from the shell, staged if changed (paper pages on every core); a
+    complete plan also lists the pages that went away as stale."""
+    written = write_pages(shell, shell_pages(site_data, set(), todo.topics, todo.digests), update.write)
+    job = functools.partial(_write_paper_html, site_data, shell, update)
+    written += parallel.on_every_core(job, [p.id for p in site_data.catalog.papers if p.id in todo.papers], _PAGES_A_WORKER)
+    removed: list[str] = []
+    if todo.complete:
+        wanted = {urls.page_file(path) for path in [*page_paths(site_data), *(p.path for p in topic_redirects(site_data))]}
+        removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
+        update.remove(removed)
     return sorted(written), removed
-
-
-def write_paper_markdown(docs_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
-    """Every paper's Markdown page, written if changed; pages of papers that went away are removed."""
-    parallel.SHARED.update(site_data=site_data, docs_dir=docs_dir)
-    written = parallel.on_every_core(_write_paper_markdown, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
-    wanted = {f"papers/{p.id}.md" for p in site_data.catalog.papers}
-    return written, store.remove_stale(docs_dir, ["papers/**/*"], wanted)
 
 
 _PAGES_A_WORKER = 500  # fewer pages than this are not worth a process
@@ -434,15 +405,8 @@ def parse_on_every_core(files: list[tuple[str, bytes]]) -> list[Dump]:
     return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER)
 
 
-def _write_paper_markdown(ids: list[str]) -> list[str]:
-    docs_dir = f"{parallel.SHARED['docs_dir']}/"  # a string: pathlib's joins cost a second at 50,000 pages
-    pages = render_paper_pages(parallel.SHARED["site_data"], set(ids))
-    return [rel for rel, text in pages if store.write_if_changed(docs_dir + rel, text)]
-
-
-def _write_paper_html(ids: list[str]) -> list[str]:
-    pages = paper_shell_pages(parallel.SHARED["site_data"], set(ids))
-    return write_pages(parallel.SHARED["shell"], pages, parallel.SHARED["update"].write)
+def _write_paper_html(site_data: SiteData, shell: list[str], update: store.SiteUpdate, ids: list[str]) -> list[str]:
+    return write_pages(shell, paper_shell_pages(site_data, set(ids)), update.write)
 
 
 def write_search_index(update: store.SiteUpdate, files: dict[str, str]) -> tuple[list[str], list[str]]:

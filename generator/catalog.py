@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
+import types
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 
 from slugify import slugify
@@ -27,14 +27,34 @@ def dump_order(dump: Dump) -> tuple:
     return (dump.day == "", dump.day, PurePath(dump.path).name, dump.path)
 
 
-def build_catalog(dumps: Sequence[Dump], memo: dict | None = None,
+@dataclasses.dataclass
+class CatalogMemo:
+    """What one catalog build keeps for the next (the preview server's kept state): merged papers by what they were
+    merged from, normalised titles, slugs. Each build keeps only what it used: it never outgrows the catalog."""
+
+    merged: dict = dataclasses.field(default_factory=dict)
+    titles: dict[str, str] = dataclasses.field(default_factory=dict)
+    slugs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def title(self, title: str, used: dict[str, str]) -> str:
+        key = used[title] = self.titles[title] if title in self.titles else normalize_title(title)
+        return key
+
+    def slug(self, key: str, used: dict[str, str]) -> str:
+        slug = used[key] = self.slugs[key] if key in self.slugs else _slug(key)
+        return slug
+
+
+def build_catalog(dumps: Sequence[Dump], memo: CatalogMemo | None = None,
                   published: Mapping[str, str] | None = None) -> tuple[Catalog, list[Problem]]:
-    """Every distinct paper and every digest. `memo` (a dict kept between builds, e.g. by the preview server) keeps
-    merged papers by what they were merged from: a rebuild after one new dump re-merges only what it touched.
+    """Every distinct paper and every digest. `memo` (kept between builds, e.g. by the preview server) keeps merged
+    papers by what they were merged from: a rebuild after one new dump re-merges only what it touched.
 
     `published` (from `parse_ids`: paper key -> id) holds the id each paper was first published under: a paper
     keeps it whatever dump arrives later; `Catalog.ids` is that map with this build's papers added."""
-    memo = {} if memo is None else memo
+    memo = CatalogMemo() if memo is None else memo
+    titles: dict[str, str] = {}
+    slugs: dict[str, str] = {}
     published = published or {}
     used: dict = {}
     problems: list[Problem] = []
@@ -50,7 +70,7 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None,
         ordered.append(dump)
 
     sightings = [(dump, paper) for dump in ordered for paper in dump.papers]
-    groups = _group_sightings([paper for _, paper in sightings])
+    groups = _group_sightings([paper for _, paper in sightings], lambda title: memo.title(title, titles))
     merged: list[tuple[Paper, tuple[str, ...]]] = []  # (paper without id, its keys: titles, then arXiv id)
     group_of_sighting: dict[int, int] = {}
     for group_index, members in enumerate(groups):
@@ -58,17 +78,16 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None,
             group_of_sighting[member] = group_index
         group = [sightings[i] for i in members]
         key = tuple((digest_id(dump), dump.day, paper) for dump, paper in group)
-        used[key] = memo[key] if key in memo else _merge(group)
+        used[key] = memo.merged[key] if key in memo.merged else _merge(group, titles)
         merged.append(used[key])
-    ids, id_problems = _assign_ids(merged, published)
+    ids, id_problems = _assign_ids(merged, published, lambda key: memo.slug(key, slugs))
     problems += id_problems
     papers_by_group = []
     for (paper, _), paper_id in zip(merged, ids):
         key = (paper, paper_id)
-        used[key] = memo[key] if key in memo else dataclasses.replace(paper, id=paper_id)
+        used[key] = memo.merged[key] if key in memo.merged else dataclasses.replace(paper, id=paper_id)
         papers_by_group.append(used[key])
-    memo.clear()  # what this build used, no more: the memo never outgrows the catalog
-    memo.update(used)
+    memo.merged, memo.titles, memo.slugs = used, titles, slugs  # what this build used, no more
 
     digests = []
     earlier: set[str] = set()
@@ -95,7 +114,7 @@ def build_catalog(dumps: Sequence[Dump], memo: dict | None = None,
         )
         earlier.update(page_ids)
 
-    digests.sort(key=lambda d: (d.day == "", newest_first(d.day), d.id))
+    digests.sort(key=digest_order)
     ids_after = dict(published)
     for (_, keys), paper_id in zip(merged, ids):
         for key in keys:
@@ -110,10 +129,29 @@ def newest_first(day: str) -> str:
     return day.translate(_NEWEST_FIRST)
 
 
-_NEWEST_FIRST = {code: 255 - code for code in range(256)}
+_NEWEST_FIRST = types.MappingProxyType({code: 255 - code for code in range(256)})
 
 
-def _group_sightings(papers: Sequence[Paper]) -> list[list[int]]:
+def paper_order(paper: Paper) -> tuple:
+    """The one order of papers in every list, feed and index: newest first by the day first seen, undated last,
+    then by id."""
+    return (paper.first_seen == "", newest_first(paper.first_seen), paper.id)
+
+
+def digest_order(digest: Digest) -> tuple:
+    """The order of digests: newest day first, undated last, then by id."""
+    return (digest.day == "", newest_first(digest.day), digest.id)
+
+
+def paper_keys(paper: Paper, normal: Callable[[str], str] = normalize_title) -> list[str]:
+    """The one rule for "same paper": two sightings sharing a key (the normalised title, the arXiv id) are one paper."""
+    keys = ["t:" + normal(paper.title)]
+    if paper.arxiv_id:
+        keys.append("a:" + paper.arxiv_id)
+    return keys
+
+
+def _group_sightings(papers: Sequence[Paper], normal: Callable[[str], str]) -> list[list[int]]:
     """Sightings of the same paper (same arXiv id, or same normalised title), each group in sighting order."""
     parent = list(range(len(papers)))
 
@@ -125,10 +163,7 @@ def _group_sightings(papers: Sequence[Paper]) -> list[list[int]]:
 
     owner: dict[str, int] = {}
     for index, paper in enumerate(papers):
-        keys = ["t:" + normalize_title(paper.title)]
-        if paper.arxiv_id:
-            keys.append("a:" + paper.arxiv_id)
-        for key in keys:
+        for key in paper_keys(paper, normal):
             if key in owner:
                 a, b = find(owner[key]), find(index)
                 if a != b:
@@ -141,7 +176,7 @@ def _group_sightings(papers: Sequence[Paper]) -> list[list[int]]:
     return [members for _, members in sorted(groups.items())]
 
 
-def _merge(sightings: list[tuple[Dump, Paper]]) -> tuple[Paper, tuple[str, ...]]:
+def _merge(sightings: list[tuple[Dump, Paper]], titles: Mapping[str, str]) -> tuple[Paper, tuple[str, ...]]:
     """One record from every sighting: nothing is lost, and the first sighting names the paper."""
     first = sightings[0][1]
     papers = [paper for _, paper in sightings]
@@ -163,7 +198,7 @@ def _merge(sightings: list[tuple[Dump, Paper]]) -> tuple[Paper, tuple[str, ...]]
         digests=tuple(digests),
         first_seen=min(days, default=""),
     )
-    keys = [TITLE_KEY + title for title in dict.fromkeys(normalize_title(p.title) for p in papers)]
+    keys = [TITLE_KEY + title for title in dict.fromkeys(titles[p.title] for p in papers)]  # normalised when grouped
     keys += [ARXIV_KEY + arxiv_id for arxiv_id in dict.fromkeys(p.arxiv_id for p in papers if p.arxiv_id)]
     return paper, tuple(keys)
 
@@ -173,13 +208,12 @@ def _union(lists) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for items in lists for item in items))
 
 
-@functools.lru_cache(maxsize=200_000)
 def _slug(key: str) -> str:
-    """Cached: the preview server rebuilds the catalog of the same titles again and again."""
     return slugify(key, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "paper"
 
 
-def _assign_ids(merged: list[tuple[Paper, tuple[str, ...]]], published: Mapping[str, str]) -> tuple[list[str], list[Problem]]:
+def _assign_ids(merged: list[tuple[Paper, tuple[str, ...]]], published: Mapping[str, str],
+                slug_of: Callable[[str], str] = lambda key: _slug(key)) -> tuple[list[str], list[Problem]]:
     """A paper published before keeps its id (found by its arXiv id, else by any of its titles). A new paper gets a
     slug of its normalised title; when that is taken (by a published paper, or by a new one seen earlier) it gets a
     suffix from its title's hash, so no published id moves when papers are added."""
@@ -200,7 +234,7 @@ def _assign_ids(merged: list[tuple[Paper, tuple[str, ...]]], published: Mapping[
     fresh = [index for index in range(len(merged)) if not ids[index]]
     by_slug: dict[str, list[int]] = {}
     for index in fresh:
-        by_slug.setdefault(_slug(merged[index][1][0].removeprefix(TITLE_KEY)), []).append(index)
+        by_slug.setdefault(slug_of(merged[index][1][0].removeprefix(TITLE_KEY)), []).append(index)
     for slug, members in by_slug.items():
         members.sort(key=lambda i: (merged[i][0].first_seen == "", merged[i][0].first_seen, merged[i][1][0]))
         for rank, index in enumerate(members):

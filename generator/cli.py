@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import types
 from collections.abc import Sequence
 
 from . import __version__
 
-EXAMPLES = {
+EXAMPLES = types.MappingProxyType({
     "check": "example:\n  python -m generator check dumps/\n  python -m generator check --json dumps/000_efc7d801c89ff12f.txt",
     "build": "example:\n  python -m generator build --dumps dumps --site-dir site --site-url https://me.github.io/paper-digest/",
     "serve": "example:\n  python -m generator serve --dumps dumps --site-dir site --port 8765",
     "topics": "example:\n  python -m generator topics --dumps dumps --topics topics.yml\n"
               "  python -m generator topics --json > topics-report.json",
-}
+})
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,8 +2,9 @@
 is that shell with its own title, feed and HTML body put in, so an archive of 50,000 papers does not go through
 Markdown and Jinja 50,000 times while keeping the theme's look.
 
-MkDocs still knows every such page (links to them are checked in strict mode) but treats them as files it does not
-write; `write_pages` writes them after the MkDocs build, and `rewrite_sitemap` lists them.
+MkDocs knows those of them that its own pages link to (links are checked in strict mode) as files it neither reads
+nor writes (they have no source file); `write_pages` writes them after the MkDocs build, and `rewrite_sitemap` lists
+them all.
 """
 
 from __future__ import annotations
@@ -76,13 +77,14 @@ def is_fast_output(site_path: str) -> bool:
 class FastPagesPlugin(BasePlugin):
     """Registered by the build on the loaded config (not in mkdocs.yml, which stays a plain theme config).
 
-    MkDocs is given a docs folder without the fast pages (walking 50,000 of them costs it seconds); the pages it
-    renders link to some of them, so those (`linked`: src URIs in the real docs folder `source`) are added as
-    files MkDocs can check and resolve links to but does not write."""
+    The fast pages have no Markdown source; the pages MkDocs renders link to some of them, so those (`linked`: their
+    src URIs, `papers/<id>.md`, under the docs folder `source`) are added as files MkDocs can check and resolve links
+    to but never reads or writes."""
 
-    def __init__(self, linked: Iterable[str] = (), source: str = "") -> None:
+    def __init__(self, linked: Iterable[str] = (), source: str = "", templates: TemplateCache | None = None) -> None:
         self.linked = sorted(linked)
         self.source = source
+        self.templates = templates
 
     def on_files(self, files: Files, config) -> Files:
         out = [file for file in files if not is_fast_page(file.src_uri)]
@@ -93,12 +95,15 @@ class FastPagesPlugin(BasePlugin):
 
     def on_env(self, env, config, files):
         # MkDocs makes a new Jinja environment every build; keeping the compiled theme templates between the builds
-        # of one process (the preview server's) spares ~0.5 s a build. Keyed by each template's source checksum.
-        env.bytecode_cache = _TEMPLATE_BYTECODE
+        # of one process (the preview server's, in its kept state) spares ~0.5 s a build.
+        if self.templates is not None:
+            env.bytecode_cache = self.templates
         return env
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
+class TemplateCache(jinja2.BytecodeCache):
+    """The theme's compiled templates, keyed by each template's source checksum: kept between builds."""
+
     def __init__(self) -> None:
         self._compiled: dict[str, bytes] = {}
 
@@ -110,7 +115,6 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self._compiled[bucket.key] = bucket.bytecode_to_string()
 
 
-_TEMPLATE_BYTECODE = _MemoryBytecodeCache()
 _MD_LINK = re.compile(r"\]\(<?([^)>#\s]+\.md)(?:#[^)>\s]*)?>?\)")
 
 

@@ -48,7 +48,8 @@ from urllib.parse import quote, urlsplit
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from generator.catalog import newest_first
+from generator import urls
+from generator.catalog import paper_order
 from generator.models import Catalog, Digest, Paper, Topic
 
 __all__ = ["FeedError", "render_feeds", "check_shrink", "paper_guid", "digest_guid"]
@@ -57,7 +58,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # Atom `updated` of undated e
 _BEFORE_ALL = datetime.min.replace(tzinfo=timezone.utc)  # sort key of undated items
 GENERATOR = "python-feedgen"
 GENERATOR_URI = "https://lkiesow.github.io/python-feedgen"
-ALL_SLUG = "all"
+ALL_SLUG = urls.ALL_FEED
 SITE_URL_REQUIRED = "site_url is required for feeds: pass --site-url or set site_url in mkdocs.yml"
 
 # Everything outside XML 1.0's Char production (lone surrogates included).
@@ -145,7 +146,7 @@ def _sorted(items: list[_Item]) -> list[_Item]:
 
 
 def _paper_url(site_url: str, paper_id: str) -> str:
-    return f"{site_url}papers/{quote(_clean(paper_id), safe='')}/"
+    return urls.absolute(site_url, urls.paper(quote(_clean(paper_id), safe='')))
 
 
 def _paper_item(paper: Paper, site_url: str, categories) -> _Item:
@@ -176,7 +177,7 @@ def _digest_item(digest: Digest, when: datetime, papers: Mapping[str, Paper], si
         rank=0,
         key=digest.id,
         title=f"Digest for {digest.day}: {n} paper{'' if n == 1 else 's'}",
-        link=f"{site_url}digests/{quote(digest.id, safe='')}/",
+        link=urls.absolute(site_url, urls.digest(quote(digest.id, safe=''))),
         html_body=f"<ul>{rows}</ul>" if rows else "",
     )
 
@@ -300,7 +301,7 @@ def render_feeds(
     papers = catalog.by_id()
     # Only the newest `limit` papers of each feed become items: order the papers once (the order `_sorted` gives
     # paper items: newest day first, undated last, then id) and keep the first `limit` of each topic.
-    ordered = sorted(catalog.papers, key=lambda p: (p.first_seen == "", newest_first(p.first_seen), p.id))
+    ordered = sorted(catalog.papers, key=paper_order)
     chosen: dict[str, list[Paper]] = {slug: [] for slug in names}
     for paper in ordered:
         for slug in tags.get(paper.id, ()):
@@ -333,18 +334,18 @@ def render_feeds(
     def emit(slug: str, name: str, title: str, description: str, page: str, items: list[_Item],
              topic: str = "") -> None:
         if not topic:
-            outlines.append((name, description, f"{site_url}feeds/{slug}.xml", page))
+            outlines.append((name, description, urls.absolute(site_url, urls.feed(slug)), page))
         if only is not None and slug != ALL_SLUG and (topic or slug) not in only:
             return
         kept = _sorted(items)[:limit]
         for kind, ext in (("rss", "xml"), ("atom", "atom")):
-            out[f"feeds/{slug}.{ext}"] = _feed(
+            out[urls.feed(slug, ext)] = _feed(
                 kind,
                 feed_id=f"urn:paper-digest:feed:{slug}",
                 title=title,
                 description=description,
                 page=page,
-                self_url=f"{site_url}feeds/{slug}.{ext}",
+                self_url=urls.absolute(site_url, urls.feed(slug, ext)),
                 items=kept,
             )
 
@@ -361,13 +362,13 @@ def render_feeds(
             continue  # an empty topic gets no feed and no OPML entry until it has papers
         name = names[topic.slug]
         description = _one_line(topic.description) or f"Papers about {name} on {site}."
-        page = f"{site_url}tags/{quote(topic.slug, safe='')}/"
+        page = urls.absolute(site_url, urls.topic(quote(topic.slug, safe='')))
         emit(topic.slug, name, f"{site}: {name}", description, page, members[topic.slug])
         for alias in topic.aliases:
             # A merged or renamed topic's old feed: the same items (same GUIDs) as the topic that took it over, under
             # its old feed id and address, so subscribers keep receiving papers. Not in the OPML (the topic is).
             emit(alias, name, f"{site}: {name}", description, page, members[topic.slug], topic=topic.slug)
-    out["feeds/topics.opml"] = _opml(site, site_url, outlines)
+    out[urls.OPML] = _opml(site, site_url, outlines)
     return out
 
 

@@ -1,9 +1,10 @@
 """Run pure functions on every core, in forked workers: over many items (results in the items' order), or one
 job in the background while the build goes on.
 
-The slow parts of a cold build of a large archive (parsing 1,700 dumps, rendering and writing 100,000 pages) are
-pure Python, so threads would take turns on the GIL. Forked workers see the parent's data copy-on-write: what a job
-needs beyond its items can be put in `SHARED` before the call instead of being pickled.
+The slow parts of a cold build of a large archive (parsing 1,700 dumps, rendering and writing 50,000 pages) are
+pure Python, so threads would take turns on the GIL. A job gets everything it needs as arguments (bind them with
+`functools.partial`): workers are forked, so the job and its arguments reach them copy-on-write, never pickled, and
+nothing is left behind in this process once the call returns. Only the items' results travel back, pickled.
 """
 
 from __future__ import annotations
@@ -15,22 +16,76 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-SHARED: dict = {}  # read by jobs in the workers; set by the caller just before on_every_core
 _CHUNKS_A_WORKER = 4  # so one slow chunk does not leave a core idle
 
 
 def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_worker: int) -> list:
     """job(chunk) over chunks of `items`, concatenated in order. One process when there is little to do, one
     core, not on Linux, or other threads in this process (the preview server's): forking a process that runs
-    threads can deadlock the child on a lock some other thread held."""
+    threads can deadlock the child on a lock some other thread held. Each worker takes the next chunk not yet
+    taken until none is left; a worker that raises makes this raise, one that dies makes it raise RuntimeError."""
     items = list(items)
     workers = min(cores(), len(items) // max(min_items_a_worker, 1))
     if workers < 2 or not _can_fork():
         return list(job(items))
     size = -(-len(items) // (_CHUNKS_A_WORKER * workers))
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        chunks = pool.map(job, [items[i:i + size] for i in range(0, len(items), size)])
-    return [result for chunk in chunks for result in chunk]
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    fork = multiprocessing.get_context("fork")
+    taken = fork.Value("i", 0)  # the next chunk to take: shared by the workers
+    running = []
+    try:
+        for _ in range(workers):
+            receiver, sender = fork.Pipe(duplex=False)
+            process = fork.Process(target=_work, args=(sender, job, chunks, taken, os.getpid()), daemon=True)
+            process.start()
+            sender.close()
+            running.append((process, receiver))
+        results: list = [None] * len(chunks)
+        for process, receiver in running:
+            for index, result in _receive(process, receiver, job):
+                results[index] = result
+    finally:
+        for process, receiver in running:
+            if not receiver.closed and process.is_alive():  # not heard from: the call failed elsewhere
+                process.terminate()
+            process.join()
+            receiver.close()
+    return [result for chunk in results for result in chunk]
+
+
+def _work(sender, job: Callable, chunks: list, taken, parent: int) -> None:
+    _die_with_parent(parent)
+    done = []
+    try:
+        while True:
+            with taken.get_lock():
+                index = taken.value
+                taken.value += 1
+            if index >= len(chunks):
+                break
+            done.append((index, list(job(chunks[index]))))
+        outcome = (True, done)
+    except BaseException as error:  # the caller re-raises it
+        outcome = (False, error)
+    sender.send(outcome)
+    sender.close()
+
+
+def _receive(process, receiver, job: Callable):
+    try:
+        ok, value = receiver.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"a worker of {_name(job)} died (exit code {process.exitcode})") from None
+    finally:
+        receiver.close()
+    if not ok:
+        raise value
+    return value
+
+
+def _name(job: Callable) -> str:
+    return getattr(getattr(job, "func", job), "__name__", repr(job))
 
 
 def cores() -> int:
@@ -38,8 +93,6 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
 class Background:
     """job(*args) in a forked process while the caller goes on with other work; `result()` waits for it. Where
     on_every_core would not fork, the job runs in the caller, at `result()`. `close()` stops an unfinished job.

@@ -30,7 +30,7 @@ import unicodedata
 import numpy
 from collections.abc import Iterable, Sequence
 
-from .catalog import newest_first
+from .catalog import paper_order
 from .models import Paper
 from .render import json_text as _json
 
@@ -83,7 +83,7 @@ def _term(token: str) -> str:
 
 def document_order(papers: Iterable[Paper]) -> list[Paper]:
     """Newest first (by first-seen day, undated last), then by id: document numbers follow this order."""
-    return sorted(papers, key=lambda p: (p.first_seen == "", newest_first(p.first_seen), p.id))
+    return sorted(papers, key=paper_order)
 
 
 def build_index(papers: Sequence[Paper]) -> dict[str, str]:

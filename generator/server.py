@@ -26,20 +26,21 @@ import sys
 import threading
 import time
 import traceback
+import types
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import manifest, store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
+from .catalog import paper_keys
 from .ingest import read_dumps
 from .models import Dump, Problem, printable
-from .textclean import normalize_title
 from .validate import read_valid_dump
 
 TOKEN_ENV = "PAPER_DIGEST_TOKEN"
 DEFAULT_TOKEN_FILE = Path("~/.config/paper-digest/token")
-CONTENT_TYPES = {"text/html": ".html", "text/plain": ".txt", "application/json": ".json"}
+CONTENT_TYPES = types.MappingProxyType({"text/html": ".html", "text/plain": ".txt", "application/json": ".json"})
 DEFAULT_ORIGINS = ("chrome-extension://*", "moz-extension://*")
 DEFAULT_TIMEOUT = 30.0  # seconds: for a request's line and headers together, then for its body
 DEFAULT_WORKERS = 16  # requests handled at once; the rest wait in the listen backlog
@@ -190,7 +191,7 @@ class DumpStore:
         self.known = set()
         for dump in dumps:
             for paper in dump.papers:
-                self.known.update(_keys(paper))
+                self.known.update(paper_keys(paper))
 
     def store(self, data: bytes, content_type: str, page_url: str) -> tuple[int, dict]:
         """(status, answer) for an upload. An OSError (a full disk) leaves nothing stored and goes to the caller."""
@@ -214,7 +215,7 @@ class DumpStore:
                 raise
             new, seen = 0, set()
             for paper in dump.papers:
-                keys = set(_keys(paper))
+                keys = set(paper_keys(paper))
                 new += not (keys & self.known or keys & seen)
                 seen |= keys
             self.known |= seen
@@ -252,13 +253,6 @@ def validate_upload(name: str, data: bytes, page_url: str = "") -> tuple[Dump, l
     if not dump.papers and not errors:
         errors.append(Problem(name, "no papers found"))
     return dump, errors
-
-
-def _keys(paper) -> list[str]:
-    keys = ["t:" + normalize_title(paper.title)]
-    if paper.arxiv_id:
-        keys.append("a:" + paper.arxiv_id)
-    return keys
 
 
 def notify_ci(log=print) -> None:

@@ -34,6 +34,7 @@ discourse words ("specifically", "furthermore", "respectively", "albeit").
 from __future__ import annotations
 
 import re
+import types
 import unicodedata
 from collections.abc import Collection
 
@@ -44,10 +45,10 @@ __all__ = ["ACADEMIC_STOP_WORDS", "BREAK", "IRREGULAR_PLURALS", "STOP_WORDS", "a
 
 BREAK = ""  # in a word list: a phrase cannot continue across this point
 
-_MARKS = {
+_MARKS = frozenset({
     "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "et", "al", "eg", "ie", "etc", "vs", "cf", "resp",
     "http", "https", "www", "com", "org", "io", "html", "github", "url",
-}
+})
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | _MARKS)
 
 # Singular normal forms (the rule compares after the plural rule), plus the inflections that rule leaves alone.
@@ -86,11 +87,11 @@ ACADEMIC_STOP_WORDS = frozenset("""
 """.split())
 
 # Plurals whose singular the suffix rule cannot reach: standard English morphology, not a list of examples.
-IRREGULAR_PLURALS = {
+IRREGULAR_PLURALS = types.MappingProxyType({
     "indices": "index", "matrices": "matrix", "vertices": "vertex", "analyses": "analysis", "axes": "axis",
     "hypotheses": "hypothesis", "theses": "thesis", "criteria": "criterion", "phenomena": "phenomenon",
     "corpora": "corpus", "children": "child", "mice": "mouse", "appendices": "appendix", "bases": "basis",
-}
+})
 
 # A word (letters/digits, hyphen-joined parts) or one character that breaks a phrase (anything else but spaces).
 _PIECE = re.compile(r"[^\W_]+(?:-[^\W_]+)*|[^\w \t]")

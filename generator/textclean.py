@@ -6,15 +6,15 @@ JSON happens where the text lands (render and feeds), never here.
 
 from __future__ import annotations
 
-import functools
 import re
+import types
 import unicodedata
 from dataclasses import dataclass
 
 # A general LaTeX-to-text converter (pylatexenc) treats `%` as a comment and eats the rest of the
 # line, which is wrong for abstracts ("improves by 5% ..."); arXiv abstracts only carry a handful
 # of leftovers, so a targeted table is both safer and faster.
-_ACCENTS = {
+_ACCENTS = types.MappingProxyType({
     '"': "\u0308",
     "'": "\u0301",
     "`": "\u0300",
@@ -26,14 +26,14 @@ _ACCENTS = {
     "v": "\u030c",
     "u": "\u0306",
     "H": "\u030b",
-}
+})
 _ACCENT_RE = re.compile(r"""\\(["'`^~=.]|[cvuH](?=[{\s]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij](?![A-Za-z])|[A-Za-z]))""")
 _ESCAPED_CHAR_RE = re.compile(r"\\([%&_#$])")
 _URL_MACRO_RE = re.compile(r"\\(?:url|nolinkurl)\{([^{}]*)\}")
 _HREF_RE = re.compile(r"\\href\{([^{}]*)\}\{([^{}]*)\}")
 _STYLE_MACRO_RE = re.compile(r"\\(?:emph|textbf|textit|texttt|textsc|textrm|mathrm|mathbf|mathcal|text|underline)\{([^{}]*)\}")
 _STYLE_GROUP_RE = re.compile(r"\{\\(?:em|bf|it|tt|sc)\s+([^{}]*)\}")
-_ABBREVIATIONS = {"eg": "e.g.", "ie": "i.e.", "etc": "etc.", "etal": "et al.", "vs": "vs."}
+_ABBREVIATIONS = types.MappingProxyType({"eg": "e.g.", "ie": "i.e.", "etc": "etc.", "etal": "et al.", "vs": "vs."})
 _ABBREV_RE = re.compile(r"\\(eg|ie|etc|etal|vs)\b\.?")
 _UNKNOWN_MACRO_RE = re.compile(r"\\([A-Za-z]{2,})\b")
 _URL_BRACE_TAIL_RE = re.compile(r"((?:https?://|www\.)[^\s{}]+)(?:\{[^{}\s]*\}|\})")
@@ -115,7 +115,6 @@ def clean_text(text: str) -> str:
     return fold_space(text)
 
 
-@functools.lru_cache(maxsize=200_000)
 def normalize_title(title: str) -> str:
     """The key under which two titles count as the same paper: case, accents, punctuation and spacing ignored."""
     text = title

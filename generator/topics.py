@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -31,7 +30,7 @@ FALLBACK_MIN = 2  # the best topic below THRESHOLD is still given when it has th
 MAX_TOPICS = 5
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_KEYS = {"slug", "name", "description", "include", "title_include", "exclude", "catch_all", "aliases"}
+_KEYS = frozenset({"slug", "name", "description", "include", "title_include", "exclude", "catch_all", "aliases"})
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -346,8 +345,10 @@ def _spellings(phrase: str) -> list[tuple[list[str], bool]]:
     return out
 
 
-@functools.lru_cache(maxsize=16)
-def _index(topics: tuple[Topic, ...]) -> _Index:
+def topic_index(topics: Sequence[Topic]) -> _Index:
+    """What tagging needs of a taxonomy, prepared once (a fraction of a second for the bundled one): pass it to
+    `tag_papers`, `assign_topics` and `topic_for_label` when calling them more than once."""
+    topics = tuple(topics)
     ids: dict[str, int] = {}
     includes: list[list[int]] = []
     excludes: list[list[int]] = []
@@ -572,6 +573,7 @@ def tag_papers(
     topics: Sequence[Topic],
     forced: Mapping[str, Sequence[str]] | None = None,
     max_topics: int = MAX_TOPICS,
+    index: _Index | None = None,
 ) -> dict[str, Tagging]:
     """Each paper's Tagging, keyed by `paper.id`: `assign_topics` with the evidence.
 
@@ -585,7 +587,7 @@ def tag_papers(
     if max_topics < 1:
         raise ValueError(f"max_topics must be at least 1, not {max_topics}")
     topics = tuple(topics)
-    index = _index(topics)
+    index = index if index is not None else topic_index(topics)
     slugs = [t.slug for t in topics]
     forced = forced or {}
     catch_all = next((t.slug for t in topics if t.catch_all), None)
@@ -631,12 +633,13 @@ def assign_topics(
     topics: Sequence[Topic],
     forced: Mapping[str, Sequence[str]] | None = None,
     max_topics: int = MAX_TOPICS,
+    index: _Index | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Topic slugs for each paper, keyed by `paper.id`, best first (score descending, then slug): see `tag_papers`."""
-    return {pid: tagging.tags for pid, tagging in tag_papers(papers, topics, forced, max_topics).items()}
+    return {pid: tagging.tags for pid, tagging in tag_papers(papers, topics, forced, max_topics, index).items()}
 
 
-def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
+def topic_for_label(label: str, topics: Sequence[Topic], index: _Index | None = None) -> str | None:
     """The slug a manifest's topic or query string means, or None.
 
     Tried in order: the slug itself ("retrieval", or "Model merging" for model-merging), an
@@ -657,7 +660,7 @@ def topic_for_label(label: str, topics: Sequence[Topic]) -> str | None:
         if topic.name.lower() == text:
             return topic.slug
     # A label is as short and pointed as a title, so score it as one.
-    scores, _, _ = _scores(_index(topics), text, "")
+    scores, _, _ = _scores(index if index is not None else topic_index(topics), text, "")
     if not scores:
         return None
     return min((-score, topics[t].slug) for t, score in scores.items())[1]

@@ -407,7 +407,7 @@ def test_fast_phrase_index_agrees_with_plain_regexes(pieces):
         "b: pre-training, mixture of experts, 3D, RAG, agent, image+text, é",
         "c: ontology, GPT-4V, c++, pre-trained language model",
     )
-    index = topics_module._index(taxonomy)
+    index = topics_module.topic_index(taxonomy)
     text = "".join(w + s for w, s in pieces).lower()
     expected = {pid for pid, pattern in enumerate(index.patterns) if pattern.search(text)}
     assert topics_module._found(index, text) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import types
 
 from ..models import Dump, Problem
 from .base import ReadResult
@@ -12,7 +13,7 @@ from .html import read_html
 from .jsonapi import read_json
 from .text import read_text
 
-READERS = {"text": read_text, "html": read_html, "json": read_json}
+READERS = types.MappingProxyType({"text": read_text, "html": read_html, "json": read_json})
 DUMP_SUFFIXES = (".txt", ".text", ".html", ".htm", ".json")
 _HTML_START_RE = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<article|<div|<main|<!--)", re.I)
 
