@@ -158,33 +158,44 @@ def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _postings(model: SimilarModel) -> tuple[np.ndarray, list[str]]:
-    """(df of each matrix column, base64 postings of each matrix column)."""
-    matrix = model.matrix.tocoo()
-    norms = model.vectorizer.norms_
+    """(df of each matrix column, base64 postings of each matrix column), a slice of columns at a time: the whole
+    matrix's worth of temporary arrays would add half a gigabyte at 50,000 papers."""
+    by_doc = np.empty(model.matrix.shape[0], dtype=np.int64)
+    by_doc[model.doc_of_row] = np.arange(model.matrix.shape[0])
+    columns = model.matrix[by_doc].tocsc()  # rows in document order, so each column's postings come sorted
+    columns.sort_indices()
+    norms = np.empty(model.matrix.shape[0], dtype=np.float64)
+    norms[model.doc_of_row] = model.vectorizer.norms_[: model.matrix.shape[0]]
     idf = model.vectorizer.idf_ if model.keep is None else model.vectorizer.idf_[model.keep]
-    # The rows hold (1 + ln tf) * idf / norm in float32: tf is an integer, so rounding gets it back exactly.
-    tf = np.rint(np.exp(matrix.data.astype(np.float64) * norms[matrix.row] / idf[matrix.col].astype(np.float64) - 1))
-    tf = np.maximum(tf, 1).astype(np.int64)
-    doc = model.doc_of_row[matrix.row]
-    order = np.lexsort((doc, matrix.col))
-    col, doc, tf = matrix.col[order].astype(np.int64), doc[order], tf[order]
-    n_cols = model.matrix.shape[1]
-    df = np.bincount(col, minlength=n_cols)
-    first = np.concatenate(([True], col[1:] != col[:-1])) if len(col) else np.zeros(0, dtype=bool)
-    gap = np.diff(doc, prepend=0)
-    gap[first] = doc[first]
-    extra = tf > 1
-    # each posting: gap * 2 + (tf > 1), then tf - 2 when tf > 1
-    at = np.arange(len(doc)) + np.cumsum(extra) - extra
-    values = np.empty(len(doc) + int(extra.sum()), dtype=np.int64)
-    values[at] = gap * 2 + extra
-    values[at[extra] + 1] = tf[extra] - 2
-    item_col = np.repeat(col, 1 + extra.astype(np.int64))
-    data, counts = _varints(values)
-    ends = np.cumsum(np.bincount(item_col, weights=counts, minlength=n_cols).astype(np.int64))
-    starts = ends - np.bincount(item_col, weights=counts, minlength=n_cols).astype(np.int64)
-    raw = data.tobytes()
-    encoded = [base64.b64encode(raw[a:b]).decode("ascii") for a, b in zip(starts.tolist(), ends.tolist())]
+    n_cols = columns.shape[1]
+    df = np.diff(columns.indptr).astype(np.int64)
+    encoded: list[str] = []
+    step = max(1, columns.nnz // 16)
+    low = 0
+    while low < n_cols:
+        high = int(np.searchsorted(columns.indptr, columns.indptr[low] + step, side="right"))
+        high = min(max(high, low + 1), n_cols)
+        a, b = columns.indptr[low], columns.indptr[high]
+        doc = columns.indices[a:b].astype(np.int64)
+        col = np.repeat(np.arange(high - low), df[low:high])
+        # The rows hold (1 + ln tf) * idf / norm in float32: tf is an integer, so rounding gets it back exactly.
+        tf = np.rint(np.exp(columns.data[a:b] * norms[doc] / idf[low:high][col] - 1))
+        tf = np.maximum(tf, 1).astype(np.int64)
+        first = np.concatenate(([True], col[1:] != col[:-1])) if len(col) else np.zeros(0, dtype=bool)
+        gap = np.diff(doc, prepend=0)
+        gap[first] = doc[first]
+        extra = tf > 1
+        # each posting: gap * 2 + (tf > 1), then tf - 2 when tf > 1
+        at = np.arange(len(doc)) + np.cumsum(extra) - extra
+        values = np.empty(len(doc) + int(extra.sum()), dtype=np.int64)
+        values[at] = gap * 2 + extra
+        values[at[extra] + 1] = tf[extra] - 2
+        data, counts = _varints(values)
+        sizes = np.bincount(np.repeat(col, 1 + extra.astype(np.int64)), weights=counts, minlength=high - low)
+        ends = np.cumsum(sizes.astype(np.int64))
+        raw = data.tobytes()
+        encoded += [base64.b64encode(raw[s:e]).decode("ascii") for s, e in zip((ends - sizes.astype(np.int64)).tolist(), ends.tolist())]
+        low = high
     return df, encoded
 
 

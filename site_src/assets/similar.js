@@ -229,7 +229,7 @@
   };
 
   /* The text's terms and its nearest papers: {terms: {term: weight} of the vocabulary terms, tooFew: fewer than
-   * manifest.minTerms of them, empty: the catalog has no vocabulary, docs: [{doc, score, shared: [term, ...]}]}. */
+   * minTerms of them, empty: the catalog has no vocabulary, docs: [{doc, score, shared: [term, ...]}], best first}. */
   Similar.prototype.query = function (text) {
     var self = this, manifest;
     return this.init().then(function (loaded) {
@@ -276,7 +276,7 @@
     var norm = Math.sqrt(total) || 1;
     var terms = {};
     weights.forEach(function (weight, term) { terms[term] = weight / norm; });
-    if (weights.size < manifest.minTerms) return { tooFew: true, terms: terms, docs: [] };
+    if (weights.size < manifest.minTerms) return { tooFew: true, minTerms: manifest.minTerms, terms: terms, docs: [] };
     return this.norms(manifest).then(function (norms) {
       var scores = new Float64Array(n);
       var posted = [];
@@ -383,7 +383,7 @@
           list.replaceChildren();
           status.textContent = answer.empty ? "The catalog has too little text to compare with yet." :
             "Too few words of this text are in the catalog's vocabulary (" + known + " words and phrases, at least " +
-            similar.minTerms + " needed): paste a longer text, such as a whole abstract.";
+            answer.minTerms + " needed): paste a longer text, such as a whole abstract.";
           return;
         }
         return similar.cards(answer.docs.map(function (hit) { return hit.doc; })).then(function (cards) {
@@ -399,7 +399,6 @@
         if (mine === seq) status.textContent = "Papers like this is unavailable: " + error.message;
       });
     });
-    similar.init().then(function (manifest) { similar.minTerms = manifest.minTerms; }, function () {});
   }
 
   var api = {

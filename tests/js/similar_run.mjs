@@ -3,7 +3,8 @@
 // requests: {"analyze": {"texts": [...], "lexicon": [...], "lists": {stopWords, academicStopWords, irregularPlurals}},
 //            "hash": [...], "index": <search index folder>, "queries": [...]}
 // -> stdout {"analyzed": [[word or "", ...], ...], "hashes": [...], "answers": [{terms, ids, scores, shared, tooFew,
-//            files, bytes, ms}, ...]}; files/bytes: what that query loaded that the ones before it had not.
+//            files, ms}, ...]}; files: the files that query loaded (with "cold": true, each query starts with
+//            nothing loaded), ms: its time to results, cards included.
 import fs from "node:fs";
 import vm from "node:vm";
 
@@ -23,24 +24,22 @@ if (requests.analyze) {
 if (requests.hash) out.hashes = requests.hash.map((text) => api.fnv1a(text));
 if (requests.index) {
   const base = requests.index.replace(/\/?$/, "/");
-  let files = 0, bytes = 0;
+  let files = [];
   const similar = new api.Similar(base, async (url) => {
-    const text = fs.readFileSync(url, "utf8");
-    files += 1;
-    bytes += Buffer.byteLength(text);
-    return JSON.parse(text);
+    files.push(url.slice(base.length));
+    return JSON.parse(fs.readFileSync(url, "utf8"));
   });
   out.answers = [];
   for (const text of requests.queries) {
-    if (requests.cold) similar.files.clear();
-    files = 0; bytes = 0;
+    if (requests.cold) { similar.files.clear(); similar.manifest = null; }
+    files = [];
     const start = performance.now();
     const answer = await similar.query(text);
     const cards = await similar.cards(answer.docs.map((hit) => hit.doc));
     const ms = performance.now() - start;
     out.answers.push({
       terms: answer.terms, tooFew: Boolean(answer.tooFew), ids: cards.map((card) => card.id),
-      scores: answer.docs.map((hit) => hit.score), shared: answer.docs.map((hit) => hit.shared), files, bytes, ms,
+      scores: answer.docs.map((hit) => hit.score), shared: answer.docs.map((hit) => hit.shared), files, ms,
     });
   }
 }
