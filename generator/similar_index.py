@@ -128,7 +128,7 @@ def blocking_words(words: set[str], lexicon: frozenset[str] | set[str]) -> set[s
 
 
 def fnv1a(texts: Sequence[str]) -> np.ndarray:
-    """FNV-1a (32 bits) of each text's UTF-8 bytes, vectorised: what similar.js `hash` computes."""
+    """FNV-1a (32 bits) of each text's UTF-8 bytes, vectorised: what similar.js `fnv1a` computes."""
     encoded = [t.encode("utf-8") for t in texts]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     buffer = np.frombuffer(b"".join(encoded), dtype=np.uint8)
