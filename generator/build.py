@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
@@ -34,6 +34,7 @@ from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPl
 from .related import RelatedIndex
 from .render import SiteData, page_paths, paper_shell_pages, render_site, shell_pages, topic_redirects
 from .search import build_index as build_search_index
+from .similar_index import stage_index as stage_similar_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label, topic_index
 
 # What the generator owns inside docs_dir: everything else there (about.md, assets/) is hand-written.
@@ -244,6 +245,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     change = changes(kept.site_data.catalog if kept else None, catalog)
     # The search index needs only the catalog: a complete build makes it on the other core while related papers are found.
     search = parallel.Background(build_search_index, catalog.papers) if change.complete and options.run_mkdocs else None
+    similar = None
     try:
         with reporter.stage("tag") as info:
             try:
@@ -294,6 +296,9 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                     shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, update, site_url, site_data,
                                                                               full=todo.complete, templates=templates)
                     info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
+                if search is not None:  # "papers like this": made and staged by a forked process while pages are written
+                    similar = parallel.Background(stage_similar_index, update.write, related_index, catalog.papers,
+                                                  f"{SEARCH_FOLDER}/")
                 with reporter.stage("pages") as info:
                     pages_written, pages_removed = write_fast_pages(update, shell, site_data, todo)
                     info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
@@ -301,18 +306,21 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                     with reporter.stage("search") as info:
                         try:
                             index_files = search.result()
+                            similar_written, similar_files = similar.result()
                         except RuntimeError as error:  # the forked indexer died (killed, out of memory)
                             raise BuildError(f"search index: {error}") from error
-                        search_written, search_removed = write_search_index(update, index_files)
-                        info["detail"] = f"{len(search_written)} index files written, {len(search_removed)} removed"
+                        search_written, search_removed = write_search_index(update, index_files, similar_files)
+                        info["detail"] = (f"{len(search_written) + len(similar_written)} index files written "
+                                          f"({len(similar_written)} papers-like-this), {len(search_removed)} removed")
                 with reporter.stage("publish") as info:
                     renames, removed_files = update.publish()
                     info["detail"] = f"{renames} renames, {removed_files} removed"
             finally:
                 update.discard()
     finally:
-        if search is not None:
-            search.close()
+        for job in (search, similar):
+            if job is not None:
+                job.close()
 
     ids_after = ids_text(catalog.ids)
     if options.dumps.is_dir() and ids_after != ids_before:  # every id this build published, kept for the next one
@@ -409,10 +417,11 @@ def _write_paper_html(site_data: SiteData, shell: list[str], update: store.SiteU
     return write_pages(shell, paper_shell_pages(site_data, set(ids)), update.write)
 
 
-def write_search_index(update: store.SiteUpdate, files: dict[str, str]) -> tuple[list[str], list[str]]:
-    """The search index (generator/search.py) for site/search-index: changed files staged, stale ones listed."""
+def write_search_index(update: store.SiteUpdate, files: dict[str, str], staged: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """The search index (generator/search.py) for site/search-index: changed files staged, stale ones listed;
+    `staged`: the files another step put there already (site-relative), which are not stale."""
     written = sorted(name for name, text in files.items() if update.write(f"{SEARCH_FOLDER}/{name}", text))
-    wanted = {f"{SEARCH_FOLDER}/{name}" for name in files}
+    wanted = {f"{SEARCH_FOLDER}/{name}" for name in files} | set(staged)
     removed = store.find_stale(update.site, [f"{SEARCH_FOLDER}/**/*"], wanted)
     update.remove(removed)
     return written, removed

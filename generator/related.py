@@ -208,6 +208,13 @@ class RelatedIndex:
     def __contains__(self, paper_id: object) -> bool:
         return paper_id in self._position
 
+    def fitted(self) -> tuple[TfidfBigrams, np.ndarray | None, sp.csr_matrix, list[str]] | None:
+        """(vectorizer, kept columns or None, tf-idf rows, their paper ids) as built (rows `add` appended left
+        out), or None when the build had no usable vocabulary: what generator/similar_index.py publishes."""
+        if self._vectorizer is None or self._matrix is None:
+            return None
+        return self._vectorizer, self._keep, self._matrix[: self._built], self._ids[: self._built]
+
     @property
     def added(self) -> int:
         """Papers added since the build: the larger this grows, the more a rebuild is due."""

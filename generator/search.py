@@ -95,12 +95,9 @@ def build_index(papers: Sequence[Paper]) -> dict[str, str]:
         name = f"terms/{_content_name(text)}.json"
         files[name] = text
         shard_names.append([first_term, name])
-    card_names = []
-    for start in range(0, len(docs), CARD_CHUNK):
-        text = _json([_card(paper) for paper in docs[start:start + CARD_CHUNK]])
-        name = f"cards/{_content_name(text)}.json"
-        files[name] = text
-        card_names.append(name)
+    cards = card_files(docs)
+    files.update(dict(cards))
+    card_names = [name for name, _ in cards]
     files["manifest.json"] = _json({
         "version": FORMAT,
         "papers": len(docs),
@@ -109,6 +106,16 @@ def build_index(papers: Sequence[Paper]) -> dict[str, str]:
         "cards": card_names,
     })
     return files
+
+
+def card_files(docs: Sequence[Paper]) -> list[tuple[str, str]]:
+    """(path, JSON text) of the result cards of documents in `document_order`, CARD_CHUNK a file, in document
+    order (the "papers like this" index, generator/similar_index.py, names the same files)."""
+    out = []
+    for start in range(0, len(docs), CARD_CHUNK):
+        text = _json([_card(paper) for paper in docs[start:start + CARD_CHUNK]])
+        out.append((f"cards/{_content_name(text)}.json", text))
+    return out
 
 
 def _postings(docs: Sequence[Paper]):

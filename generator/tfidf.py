@@ -40,6 +40,7 @@ class TfidfBigrams:
         self.vocabulary_: dict[str, int] = {}
         self.idf_ = np.zeros(0, dtype=np.float32)
         self.lexicon_: frozenset[str] = frozenset()  # every word the fitted corpus wrote: the plural rule's lexicon
+        self.norms_ = np.zeros(0)  # each fitted row's L2 norm before normalising (generator/similar_index.py reads tf back)
 
     def get_feature_names_out(self) -> np.ndarray:
         return self._names
@@ -120,7 +121,8 @@ class TfidfBigrams:
         self.idf_ /= doc_freq
         np.log(self.idf_, out=self.idf_)
         self.idf_ += np.float32(1.0)
-        return self._weigh(matrix)
+        matrix, self.norms_ = self._weigh(matrix)
+        return matrix
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         """Rows of new documents in the fitted columns (terms never fitted carry no weight)."""
@@ -137,9 +139,10 @@ class TfidfBigrams:
             indptr.append(len(indices))
         matrix = sp.csr_matrix((np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
                                shape=(len(docs), len(self._names)), dtype=np.float32)
-        return self._weigh(matrix)
+        return self._weigh(matrix)[0]
 
-    def _weigh(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
+    def _weigh(self, matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Counts to L2-normalised sublinear tf-idf, in place; also returns each row's norm (0 rows: 1.0)."""
         matrix.sort_indices()
         np.log(matrix.data, out=matrix.data)
         matrix.data += np.float32(1.0)
@@ -153,7 +156,7 @@ class TfidfBigrams:
         norms = np.sqrt(sums)
         norms[norms == 0] = 1.0
         matrix.data = (matrix.data / np.repeat(norms, lengths)).astype(np.float32)
-        return matrix
+        return matrix, norms
 
 
 def _name(key: int, words: list[str]) -> str:

@@ -17,7 +17,7 @@ ORDER = [
     "generator.readers.text", "generator.readers",
     "generator.store", "generator.manifest", "generator.validate", "generator.ingest", "generator.catalog",
     "generator.topics", "generator.topic_report", "generator.terms", "generator.tfidf", "generator.related",
-    "generator.plan", "generator.parallel", "generator.render", "generator.search", "generator.feeds", "generator.fastpages",
+    "generator.plan", "generator.parallel", "generator.render", "generator.search", "generator.similar_index", "generator.feeds", "generator.fastpages",
     "generator.build", "generator.server", "generator.cli", "generator.__main__",
 ]
 

@@ -176,7 +176,7 @@ real_context = multiprocessing.get_context
 multiprocessing.get_context = lambda method=None: pools.append(method) or real_context(method)
 build._PAGES_A_WORKER, build._DUMPS_A_WORKER, parallel.cores = 10, 2, lambda: 2
 code = cli.main(sys.argv[1:])
-assert pools == ["fork"] * 3, pools  # dumps parsed, search index in the background, paper pages
+assert pools == ["fork"] * 4, pools  # dumps parsed, search index and papers-like-this index in the background, paper pages
 sys.exit(code)
 """
 
