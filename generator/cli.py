@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,7 +21,8 @@ EXAMPLES = {
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator",
+        # `paper-digest` when run as the installed command, else `python -m generator`
+        prog="paper-digest" if os.path.basename(sys.argv[0] or "") == "paper-digest" else "python -m generator",
         description="Turn captured Hugging Face Daily Papers digests into a static site with topics, feeds and related papers.",
     )
     parser.add_argument("--version", action="version", version=f"paper-digest {__version__}")
@@ -91,6 +93,17 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings (and dump problems) as errors: exit 1")
     parser.add_argument("--no-mkdocs", action="store_true", help="generate site_src/ only; skip the MkDocs build")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
+
+
+def run() -> None:
+    """The `paper-digest` console script and `python -m generator`: main() with its exit status."""
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
