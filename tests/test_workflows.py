@@ -317,3 +317,15 @@ def test_chromium_locator_step_works_here(tmp_path):
     else:
         assert "::error::" in proc.stdout
         assert github_env.read_text() == ""
+
+
+# ---------------------------------------------------------------- dependabot
+
+def test_dependabot_updates_actions_and_python_packages():
+    config = _load(REPO / ".github" / "dependabot.yml")
+    assert config["version"] == 2
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert {"github-actions", "pip"} <= set(ecosystems)
+    for update in ecosystems.values():
+        assert update["directory"] == "/"
+        assert update["schedule"]["interval"] in ("daily", "weekly", "monthly")
