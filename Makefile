@@ -13,6 +13,10 @@ SITE_DIR ?= site
 # Public URL of the site; empty means site_url from mkdocs.yml. CI passes the Pages URL.
 SITE_URL ?=
 UV_VERSION := 0.13.8
+# web-ext (Mozilla's extension linter) for tests/test_extension_build.py, pinned with hashes in package-lock.json;
+# installed when npm is there (the test says what is missing when it is not).
+NPM ?= npm
+NODE_TOOLS := node_modules/.installed
 
 export NO_MKDOCS_2_WARNING := 1
 
@@ -27,10 +31,14 @@ $(DEV): $(RUNTIME) requirements/dev.txt
 	$(PIP_INSTALL) -r requirements/dev.txt
 	touch $(DEV)
 
+$(NODE_TOOLS): package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_TOOLS)
+
 site: $(RUNTIME)
 	$(PY) -m generator build --dumps $(DUMPS) --site-dir $(SITE_DIR) $(if $(SITE_URL),--site-url "$(SITE_URL)")
 
-test: $(DEV)
+test: $(DEV) $(if $(shell command -v $(NPM) 2>/dev/null),$(NODE_TOOLS))
 	$(PY) -m pytest
 
 check: $(RUNTIME)

@@ -29,6 +29,7 @@ from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, is_fast_output, is_fast_page,
                         linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
+from .lookup import lookup_files
 from .related import RelatedIndex
 from .render import (SiteData, paper_shell_pages, render_paper_pages, render_site, shell_page_paths, topic_redirects,
                      shell_pages)
@@ -281,6 +282,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                 files = render_site(site_data, change.paper_ids, change.topics, change.digest_ids)
             files[SHELL_SOURCE] = SHELL_MARKDOWN
             files[REPORT] = build_report(catalog, problems, options.dumps)
+            files.update(lookup_files(catalog.papers, related))  # the extension's look-up shards (api/lookup/)
             try:
                 feed_files = feeds_module.render_feeds(catalog, topics, tags, site_url, limit=options.feed_limit,
                                                        only=None if change is None else change.topics)

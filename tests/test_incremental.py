@@ -7,6 +7,7 @@ from pathlib import Path
 
 from conftest import SITE_URL, make_project
 from generator.build import BuildOptions, Reporter, build
+from generator.lookup import LOOKUP_DIR, arxiv_key, shard_of, title_key
 
 NEW_DUMP = """Mar 13, 2025
 
@@ -64,6 +65,13 @@ def test_an_added_digest_changes_only_the_files_it_touches(tmp_path):
         expected |= {f"{root}/papers/{pid}{suffix}" for pid in new_ids}
         expected |= {f"{root}/tags/{slug}{suffix}" for slug in topics}
     expected_feeds = {f"{root}/feeds/{name}{ext}" for root in ("site", "site_src") for name in ("all", *topics) for ext in (".xml", ".atom")}
+    # the extension's look-up shards that hold the new papers (generator/lookup.py)
+    index = json.loads((project / "site" / LOOKUP_DIR / "index.json").read_text())
+    for pid in new_ids:
+        shards = [f"title/{shard_of(title_key(records[pid]['title']), index['title'])}.json"]
+        if records[pid]["arxiv_id"]:
+            shards.append(f"arxiv/{shard_of(arxiv_key(records[pid]['arxiv_id']), index['arxiv'])}.json")
+        expected |= {f"{root}/{LOOKUP_DIR}/{shard}" for root in ("site", "site_src") for shard in shards}
     assert changed - expected_feeds <= expected, sorted(changed - expected - expected_feeds)
     # A page is rewritten only if its bytes change: a topic page lists a repeated paper exactly as before.
     brand_new = {pid for pid in new_ids if len(records[pid]["digests"]) == 1}
