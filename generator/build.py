@@ -24,6 +24,7 @@ import yaml
 
 from . import feeds as feeds_module
 from . import parallel, store
+from .progress import Meter
 from .catalog import MAX_IDS_BYTES, IdMapError, build_catalog, ids_text, parse_ids
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Paper, Problem, printable
@@ -75,7 +76,8 @@ class BuildResult:
 
 
 class Reporter:
-    """Stage lines: a progress bar on a terminal, plain lines on CI or when piped."""
+    """Stage lines: a progress bar in the stage's units on a terminal (generator/progress.py), plain lines on CI or
+    when piped."""
 
     def __init__(self, quiet: bool = False, stream=None):
         self.stream = stream or sys.stderr
@@ -85,20 +87,14 @@ class Reporter:
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[dict]:
-        info: dict = {}
-        bar = None
-        if self.interactive and not self.quiet:
-            from tqdm import tqdm
-
-            bar = tqdm(total=1, desc=name, file=self.stream, leave=False, bar_format="{desc}: {elapsed}")
+        info: dict = {"meter": Meter(name, self.stream, self.interactive and not self.quiet)}
         start = time.perf_counter()
         try:
             yield info
         finally:
             elapsed = time.perf_counter() - start
             self.timings[name] = elapsed
-            if bar is not None:
-                bar.close()
+            info["meter"].close()
             if not self.quiet:
                 detail = f": {info['detail']}" if info.get("detail") else ""
                 print(f"[build] {name}{detail} ({elapsed:.2f} s)", file=self.stream, flush=True)
@@ -235,7 +231,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             published = parse_ids(ids_before)
         except (IdMapError, OSError, UnicodeDecodeError) as error:
             raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error
-        dumps, found = read_dumps([options.dumps], cache=dump_cache, parse_all=parse_on_every_core)
+        dumps, found = read_dumps([options.dumps], cache=dump_cache,
+                                  parse_all=lambda files: parse_on_every_core(files, info["meter"]))
         problems += found + [p for dump in dumps for p in dump.problems]
         catalog, merged = build_catalog(dumps, memo=catalog_memo, published=published)
         problems += merged
@@ -264,7 +261,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
 
         with reporter.stage("related") as info:
             if change is None:
-                related_index, related = RelatedIndex.build(catalog.papers)
+                related_index, related = RelatedIndex.build(
+                    catalog.papers, progress=info["meter"].start(len(catalog.papers), "papers").callback)
             else:
                 related_index = previous.related_index
                 related = {**previous.site_data.related, **related_index.add(change.new_papers)}
@@ -304,7 +302,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
         with reporter.stage("write") as info:
             if change is None:
                 written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, [g for g in GENERATED if g != "papers"])
-                papers_written, papers_removed = write_paper_markdown(docs_dir, site_data)
+                papers_written, papers_removed = write_paper_markdown(docs_dir, site_data, info["meter"])
                 written, removed = sorted(written + papers_written), sorted(removed + papers_removed)
             else:  # only changed pages were rendered: write those, remove nothing
                 written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, ())
@@ -321,7 +319,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                     info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
                 with reporter.stage("pages") as info:
                     if change is None:
-                        pages_written, pages_removed = write_fast_pages(update, shell, site_data)
+                        pages_written, pages_removed = write_fast_pages(update, shell, site_data, info["meter"])
                     else:
                         pages = shell_pages(site_data, change.paper_ids, change.topics, change.digest_ids)
                         pages_written, pages_removed = write_pages(shell, pages, update.write), []
@@ -408,21 +406,26 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     return shell, written, removed
 
 
-def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData) -> tuple[list[str], list[str]]:
+def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData,
+                     meter: Meter | None = None) -> tuple[list[str], list[str]]:
     """Every paper, topic and digest page from the shell, staged if changed; pages that went away are listed stale."""
     written = write_pages(shell, shell_pages(site_data, paper_ids=set()), update.write)
     parallel.SHARED.update(site_data=site_data, update=update, shell=shell)
-    written += parallel.on_every_core(_write_paper_html, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
+    ids = [p.id for p in site_data.catalog.papers]
+    progress = meter.start(len(ids), "paper pages").callback if meter else None
+    written += parallel.on_every_core(_write_paper_html, ids, _PAGES_A_WORKER, progress)
     wanted = {page.path + "index.html" for page in [*shell_page_paths(site_data), *topic_redirects(site_data)]}
     removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
     update.remove(removed)
     return sorted(written), removed
 
 
-def write_paper_markdown(docs_dir: Path, site_data: SiteData) -> tuple[list[str], list[str]]:
+def write_paper_markdown(docs_dir: Path, site_data: SiteData, meter: Meter | None = None) -> tuple[list[str], list[str]]:
     """Every paper's Markdown page, written if changed; pages of papers that went away are removed."""
     parallel.SHARED.update(site_data=site_data, docs_dir=docs_dir)
-    written = parallel.on_every_core(_write_paper_markdown, [p.id for p in site_data.catalog.papers], _PAGES_A_WORKER)
+    ids = [p.id for p in site_data.catalog.papers]
+    progress = meter.start(len(ids), "paper pages").callback if meter else None
+    written = parallel.on_every_core(_write_paper_markdown, ids, _PAGES_A_WORKER, progress)
     wanted = {f"papers/{p.id}.md" for p in site_data.catalog.papers}
     return written, store.remove_stale(docs_dir, ["papers/**/*"], wanted)
 
@@ -431,9 +434,10 @@ _PAGES_A_WORKER = 500  # fewer pages than this are not worth a process
 _DUMPS_A_WORKER = 50
 
 
-def parse_on_every_core(files: list[tuple[str, bytes]]) -> list[Dump]:
+def parse_on_every_core(files: list[tuple[str, bytes]], meter: Meter | None = None) -> list[Dump]:
     """What the readers make of each (path, bytes), in order."""
-    return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER)
+    progress = meter.start(len(files), "dumps").callback if meter else None
+    return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER, progress)
 
 
 def _write_paper_markdown(ids: list[str]) -> list[str]:

@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="preview the site and accept dumps from the browser extension",
         description="Serve the built site on loopback and an ingest API (POST /api/dumps) that stores a captured "
-        "page and rebuilds the site.",
+        "page and rebuilds the site. Changes to the dumps, topics.yml, mkdocs.yml, overrides/ and the hand-written "
+        "pages rebuild it too, and open pages reload.",
         epilog=EXAMPLES["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -79,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024, help="largest accepted dump (default: 10 MB)")
     serve.add_argument("--git-commit", action="store_true", help="commit each stored dump and the manifest")
     serve.add_argument("--no-initial-build", action="store_true", help="serve the existing site without building first")
+    serve.add_argument("--no-watch", action="store_true",
+                       help="do not rebuild when dumps/, topics.yml, mkdocs.yml, overrides/ or the hand-written pages change")
     return parser
 
 

@@ -19,18 +19,37 @@ SHARED: dict = {}  # read by jobs in the workers; set by the caller just before 
 _CHUNKS_A_WORKER = 4  # so one slow chunk does not leave a core idle
 
 
-def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_worker: int) -> list:
+def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_worker: int,
+                  progress: Callable[[int], None] | None = None) -> list:
     """job(chunk) over chunks of `items`, concatenated in order. One process when there is little to do, one
     core, not on Linux, or other threads in this process (the preview server's): forking a process that runs
-    threads can deadlock the child on a lock some other thread held."""
+    threads can deadlock the child on a lock some other thread held. `progress(n)` is called in this process as
+    each chunk of n items is done."""
     items = list(items)
     workers = min(cores(), len(items) // max(min_items_a_worker, 1))
     if workers < 2 or not _can_fork():
-        return list(job(items))
+        if progress is None:
+            return list(job(items))
+        size = max(min_items_a_worker, -(-len(items) // 20), 1)  # in up to 20 parts, so that the progress moves
+        parts = [items[i:i + size] for i in range(0, len(items), size)]
+        return _reported(parts, map(job, parts), progress)
     size = -(-len(items) // (_CHUNKS_A_WORKER * workers))
     with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        chunks = pool.map(job, [items[i:i + size] for i in range(0, len(items), size)])
+        parts = [items[i:i + size] for i in range(0, len(items), size)]
+        if progress is None:
+            chunks = pool.map(job, parts)
+        else:
+            return _reported(parts, pool.imap(job, parts), progress)
     return [result for chunk in chunks for result in chunk]
+
+
+def _reported(parts: list[list], chunks, progress: Callable[[int], None]) -> list:
+    """The chunks' results in order, calling progress(len(part)) as each part's chunk arrives."""
+    results: list = []
+    for part, chunk in zip(parts, chunks):
+        results.extend(chunk)
+        progress(len(part))
+    return results
 
 
 def cores() -> int:
