@@ -363,7 +363,7 @@ def code_state() -> str:
     if not head:
         return f"code: {ROOT} (not a git checkout)"
     dirty = [line for line in git("status", "--porcelain", "--", "generator", "mkdocs.yml", "overrides", "site_src",
-                                  "topics.yml", "requirements.lock").splitlines() if line.strip()]
+                                  "topics.yml", "pyproject.toml", "uv.lock", "requirements").splitlines() if line.strip()]
     return f"code: {head}" + (f" + working-tree changes in {len(dirty)} file(s) of generator/, mkdocs.yml, overrides/, site_src/"
                               if dirty else " (clean)")
 

@@ -1,6 +1,7 @@
 // Options page: backend URL, token, site URL in chrome.storage.local, and a connection test.
 
-import { fetchCatalog, fetchStatus } from "./lib/api.js";
+import { fetchStatus } from "./lib/api.js";
+import { checkLookup } from "./lib/lookup.js";
 import { DEFAULTS, SETTINGS_KEYS, loadSettings, saveSettings, validateSettings } from "./lib/settings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -45,7 +46,7 @@ async function testConnection() {
     setStatus(status.message, "error");
     return;
   }
-  const catalog = await fetchCatalog(fetchImpl, checked.settings);
+  const catalog = await checkLookup(fetchImpl, checked.settings);
   const lines = [status.message, catalog.ok ? `Site: ${catalog.message}.` : `Site: ${catalog.message}`];
   if (!checked.settings.token) lines.push("No token set: captures will be refused if the backend wants one.");
   setStatus(lines.join("\n"), catalog.ok ? "ok" : "");

@@ -1,10 +1,9 @@
-// Popup: capture a listing page, or show a paper's related papers from the site's catalog.
-// Everything that comes from the web is rendered with textContent, never as HTML.
+// Popup: capture a listing page, or show a paper's related papers, looked up in the site's small look-up shards
+// (api/lookup/, see lib/lookup.js). Everything that comes from the web is rendered with textContent, never as HTML.
 
-import { fetchCatalog } from "./lib/api.js";
 import { LAST_CAPTURE_KEY, captureWith } from "./lib/capture.js";
+import { lookupPaper } from "./lib/lookup.js";
 import { classifyUrl } from "./lib/pages.js";
-import { describePaper, findRelated } from "./lib/related.js";
 import { loadSettings } from "./lib/settings.js";
 
 const RECENT_MS = 2 * 60 * 1000;
@@ -85,22 +84,22 @@ async function capture(tabId, settings) {
   button.disabled = false;
 }
 
-async function showPaper(arxivId, settings) {
+async function showPaper(page, settings) {
   $("paper-section").hidden = false;
   setStatus("Looking it up in your catalog…");
-  const catalog = await fetchCatalog((url, init) => fetch(url, init), settings);
-  if (!catalog.ok) {
-    setStatus(catalog.message, "error");
+  const found = await lookupPaper((url, init) => fetch(url, init), settings, page);
+  if (!found.ok) {
+    setStatus(found.message, "error");
     return;
   }
-  const paper = describePaper(catalog.papers, arxivId, catalog.siteUrl);
-  if (!paper) {
-    setStatus(`arXiv:${arxivId} is not in your catalog (${catalog.siteUrl}).`);
+  if (!found.found) {
+    setStatus(found.message);
     return;
   }
+  const paper = found.paper;
   const holder = $("paper");
   holder.replaceChildren(link(paper.title, paper.url));
-  const related = findRelated(catalog.papers, arxivId, catalog.siteUrl) || [];
+  const related = found.related;
   const list = $("related");
   list.replaceChildren();
   if (!related.length) {
@@ -135,6 +134,10 @@ async function main() {
   showShortcut();
 
   const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+  // popup.html?url=…&title=… shows what the popup shows for that page (the end-to-end test opens it in a tab)
+  const params = new URLSearchParams(location.search);
+  const pageUrl = params.get("url") ?? (tab && tab.url);
+  const pageTitleText = params.get("title") ?? (tab && tab.title);
   const settings = await loadSettings(chrome.storage.local);
   tokenSet = Boolean(settings.token);
   updateHint(null);
@@ -143,7 +146,7 @@ async function main() {
     return;
   }
 
-  const page = classifyUrl(tab.url);
+  const page = classifyUrl(pageUrl);
   const button = $("capture");
   button.addEventListener("click", () => capture(tab.id, settings));
 
@@ -152,7 +155,7 @@ async function main() {
     $("capture-section").hidden = false;
   } else if (page.kind === "paper") {
     $("page-kind").textContent = `Paper arXiv:${page.arxivId}`;
-    await showPaper(page.arxivId, settings);
+    await showPaper({ arxivId: page.arxivId, title: pageTitleText }, settings);
   } else {
     $("page-kind").textContent = "Not a Hugging Face papers page.";
     button.textContent = "Capture anyway";

@@ -25,12 +25,14 @@ import yaml
 
 from . import feeds as feeds_module
 from . import parallel, store, urls
+from .progress import Meter
 from .catalog import MAX_IDS_BYTES, CatalogMemo, IdMapError, build_catalog, ids_text, parse_ids
 from .plan import Plan, changes, plan
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Problem, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, TemplateCache, is_fast_output,
                         is_fast_page, linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
+from .lookup import lookup_files
 from .related import RelatedIndex
 from .render import SiteData, page_paths, paper_shell_pages, render_site, shell_pages, topic_redirects
 from .search import build_index as build_search_index
@@ -76,7 +78,8 @@ class BuildResult:
 
 
 class Reporter:
-    """Stage lines: a progress bar on a terminal, plain lines on CI or when piped."""
+    """Stage lines: a progress bar in the stage's units on a terminal (generator/progress.py), plain lines on CI or
+    when piped."""
 
     def __init__(self, quiet: bool = False, stream=None):
         self.stream = stream or sys.stderr
@@ -86,20 +89,14 @@ class Reporter:
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[dict]:
-        info: dict = {}
-        bar = None
-        if self.interactive and not self.quiet:
-            from tqdm import tqdm
-
-            bar = tqdm(total=1, desc=name, file=self.stream, leave=False, bar_format="{desc}: {elapsed}")
+        info: dict = {"meter": Meter(name, self.stream, self.interactive and not self.quiet)}
         start = time.perf_counter()
         try:
             yield info
         finally:
             elapsed = time.perf_counter() - start
             self.timings[name] = elapsed
-            if bar is not None:
-                bar.close()
+            info["meter"].close()
             if not self.quiet:
                 detail = f": {info['detail']}" if info.get("detail") else ""
                 print(f"[build] {name}{detail} ({elapsed:.2f} s)", file=self.stream, flush=True)
@@ -235,7 +232,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     templates = previous.templates if previous else TemplateCache()
 
     with reporter.stage("parse") as info:
-        catalog, ids_before, problems = read_catalog(options.dumps, dump_cache, catalog_memo)
+        catalog, ids_before, problems = read_catalog(options.dumps, dump_cache, catalog_memo, info["meter"])
         quarantined = sum(1 for d in catalog.dumps if d.quarantined)
         info["detail"] = (f"{len(catalog.dumps)} dumps, {sum(d.entries for d in catalog.dumps)} entries, "
                           f"{len(catalog.papers)} papers" + (f", {quarantined} dumps quarantined" if quarantined else ""))
@@ -261,7 +258,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
 
         with reporter.stage("related") as info:
             if change.complete:
-                related_index, related = RelatedIndex.build(catalog.papers)
+                related_index, related = RelatedIndex.build(
+                    catalog.papers, progress=info["meter"].start(len(catalog.papers), "papers").callback)
             else:  # the new papers' neighbours, against the vocabulary the complete build fitted
                 related_index = kept.related_index
                 related = {**kept.site_data.related, **related_index.add(change.new_papers)}
@@ -274,7 +272,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             site_data = SiteData(catalog, topics, tags, related, site_url)
             if not todo.complete:
                 site_data.reuse(kept.site_data, todo.papers)
-            files = {**render_site(site_data), SHELL_SOURCE: SHELL_MARKDOWN, REPORT: build_report(catalog, problems, options.dumps)}
+            files = {**render_site(site_data), SHELL_SOURCE: SHELL_MARKDOWN, REPORT: build_report(catalog, problems, options.dumps),
+                     **lookup_files(catalog.papers, related)}  # the extension's look-up shards (api/lookup/)
             feed_files = render_feeds_guarded(options, site_data, todo)
             info["detail"] = f"{len(files) + len(feed_files)} files"
 
@@ -300,7 +299,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                     similar = parallel.Background(stage_similar_index, update.write, related_index, catalog.papers,
                                                   f"{SEARCH_FOLDER}/")
                 with reporter.stage("pages") as info:
-                    pages_written, pages_removed = write_fast_pages(update, shell, site_data, todo)
+                    pages_written, pages_removed = write_fast_pages(update, shell, site_data, todo, info["meter"])
                     info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
                 if search is not None:  # an incremental build leaves search to the next complete build
                     with reporter.stage("search") as info:
@@ -330,7 +329,8 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                        reporter.timings, incremental=not todo.complete, state=state)
 
 
-def read_catalog(dumps_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo) -> tuple[Catalog, str | None, list[Problem]]:
+def read_catalog(dumps_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo,
+                 meter: Meter | None = None) -> tuple[Catalog, str | None, list[Problem]]:
     """Every dump read (only new ones parsed) and merged into the catalog, with the published ids kept: the catalog,
     ids.json as it was, and the problems found."""
     ids_path = dumps_dir / store.IDS_NAME
@@ -339,7 +339,7 @@ def read_catalog(dumps_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo
         published = parse_ids(ids_before)
     except (IdMapError, OSError, UnicodeDecodeError) as error:
         raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error
-    dumps, problems = read_dumps([dumps_dir], cache=dump_cache, parse_all=parse_on_every_core)
+    dumps, problems = read_dumps([dumps_dir], cache=dump_cache, parse_all=lambda files: parse_on_every_core(files, meter))
     problems += [p for dump in dumps for p in dump.problems]
     catalog, merged = build_catalog(dumps, memo=memo, published=published)
     return catalog, ids_before, problems + merged
@@ -390,12 +390,15 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     return shell, written, removed
 
 
-def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData, todo: Plan) -> tuple[list[str], list[str]]:
+def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData, todo: Plan,
+                     meter: Meter | None = None) -> tuple[list[str], list[str]]:
     """The plan's paper, topic and digest pages from the shell, staged if changed (paper pages on every core); a
     complete plan also lists the pages that went away as stale."""
     written = write_pages(shell, shell_pages(site_data, set(), todo.topics, todo.digests), update.write)
     job = functools.partial(_write_paper_html, site_data, shell, update)
-    written += parallel.on_every_core(job, [p.id for p in site_data.catalog.papers if p.id in todo.papers], _PAGES_A_WORKER)
+    ids = [p.id for p in site_data.catalog.papers if p.id in todo.papers]
+    progress = meter.start(len(ids), "paper pages").callback if meter else None
+    written += parallel.on_every_core(job, ids, _PAGES_A_WORKER, progress)
     removed: list[str] = []
     if todo.complete:
         wanted = {urls.page_file(path) for path in [*page_paths(site_data), *(p.path for p in topic_redirects(site_data))]}
@@ -408,9 +411,10 @@ _PAGES_A_WORKER = 500  # fewer pages than this are not worth a process
 _DUMPS_A_WORKER = 50
 
 
-def parse_on_every_core(files: list[tuple[str, bytes]]) -> list[Dump]:
+def parse_on_every_core(files: list[tuple[str, bytes]], meter: Meter | None = None) -> list[Dump]:
     """What the readers make of each (path, bytes), in order."""
-    return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER)
+    progress = meter.start(len(files), "dumps").callback if meter else None
+    return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER, progress)
 
 
 def _write_paper_html(site_data: SiteData, shell: list[str], update: store.SiteUpdate, ids: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import types
 from collections.abc import Sequence
@@ -21,7 +22,8 @@ EXAMPLES = types.MappingProxyType({
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator",
+        # `paper-digest` when run as the installed command, else `python -m generator`
+        prog="paper-digest" if os.path.basename(sys.argv[0] or "") == "paper-digest" else "python -m generator",
         description="Turn captured Hugging Face Daily Papers digests into a static site with topics, feeds and related papers.",
     )
     parser.add_argument("--version", action="version", version=f"paper-digest {__version__}")
@@ -51,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="preview the site and accept dumps from the browser extension",
         description="Serve the built site on loopback and an ingest API (POST /api/dumps) that stores a captured "
-        "page and rebuilds the site.",
+        "page and rebuilds the site. Changes to the dumps, topics.yml, mkdocs.yml, overrides/ and the hand-written "
+        "pages rebuild it too, and open pages reload.",
         epilog=EXAMPLES["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -78,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024, help="largest accepted dump (default: 10 MB)")
     serve.add_argument("--git-commit", action="store_true", help="commit each stored dump and the manifest")
     serve.add_argument("--no-initial-build", action="store_true", help="serve the existing site without building first")
+    serve.add_argument("--no-watch", action="store_true",
+                       help="do not rebuild when dumps/, topics.yml, mkdocs.yml, overrides/ or the hand-written pages change")
     return parser
 
 
@@ -92,6 +97,17 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true", help="treat warnings (and dump problems) as errors: exit 1")
     parser.add_argument("--no-mkdocs", action="store_true", help="generate site_src/ only; skip the MkDocs build")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
+
+
+def run() -> None:
+    """The `paper-digest` console script and `python -m generator`: main() with its exit status."""
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ nothing is left behind in this process once the call returns. Only the items' re
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -19,43 +20,60 @@ from collections.abc import Callable, Sequence
 _CHUNKS_A_WORKER = 4  # so one slow chunk does not leave a core idle
 
 
-def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_worker: int) -> list:
+def on_every_core(job: Callable[[list], list], items: Sequence, min_items_a_worker: int,
+                  progress: Callable[[int], None] | None = None) -> list:
     """job(chunk) over chunks of `items`, concatenated in order. One process when there is little to do, one
     core, not on Linux, or other threads in this process (the preview server's): forking a process that runs
     threads can deadlock the child on a lock some other thread held. Each worker takes the next chunk not yet
-    taken until none is left; a worker that raises makes this raise, one that dies makes it raise RuntimeError."""
+    taken until none is left; a worker that raises makes this raise, one that dies makes it raise RuntimeError.
+    `progress(n)` is called in this process as each chunk of n items is done."""
     items = list(items)
     workers = min(cores(), len(items) // max(min_items_a_worker, 1))
     if workers < 2 or not _can_fork():
-        return list(job(items))
+        if progress is None:
+            return list(job(items))
+        size = max(min_items_a_worker, -(-len(items) // 20), 1)  # in up to 20 parts, so that the progress moves
+        results: list = []
+        for start in range(0, len(items), size):
+            results.extend(job(items[start:start + size]))
+            progress(len(items[start:start + size]))
+        return results
     size = -(-len(items) // (_CHUNKS_A_WORKER * workers))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     fork = multiprocessing.get_context("fork")
     taken = fork.Value("i", 0)  # the next chunk to take: shared by the workers
-    running = []
+    running = {}
     try:
         for _ in range(workers):
             receiver, sender = fork.Pipe(duplex=False)
             process = fork.Process(target=_work, args=(sender, job, chunks, taken, os.getpid()), daemon=True)
             process.start()
             sender.close()
-            running.append((process, receiver))
-        results: list = [None] * len(chunks)
-        for process, receiver in running:
-            for index, result in _receive(process, receiver, job):
-                results[index] = result
+            running[receiver] = process
+        done: list = [None] * len(chunks)
+        waiting = dict(running)
+        while waiting:
+            for receiver in multiprocessing.connection.wait(list(waiting)):
+                index, result = _receive(waiting[receiver], receiver, job)
+                if index is None:  # that worker found no chunk left
+                    del waiting[receiver]
+                    receiver.close()
+                    continue
+                done[index] = result
+                if progress is not None:
+                    progress(len(chunks[index]))
     finally:
-        for process, receiver in running:
+        for receiver, process in running.items():
             if not receiver.closed and process.is_alive():  # not heard from: the call failed elsewhere
                 process.terminate()
             process.join()
             receiver.close()
-    return [result for chunk in results for result in chunk]
+    return [result for chunk in done for result in chunk]
 
 
 def _work(sender, job: Callable, chunks: list, taken, parent: int) -> None:
+    """Takes chunks until none is left, sending each result as it is done, then (None, None)."""
     _die_with_parent(parent)
-    done = []
     try:
         while True:
             with taken.get_lock():
@@ -63,11 +81,10 @@ def _work(sender, job: Callable, chunks: list, taken, parent: int) -> None:
                 taken.value += 1
             if index >= len(chunks):
                 break
-            done.append((index, list(job(chunks[index]))))
-        outcome = (True, done)
+            sender.send((True, (index, list(job(chunks[index])))))
+        sender.send((True, (None, None)))
     except BaseException as error:  # the caller re-raises it
-        outcome = (False, error)
-    sender.send(outcome)
+        sender.send((False, error))
     sender.close()
 
 
@@ -76,10 +93,10 @@ def _receive(process, receiver, job: Callable):
         ok, value = receiver.recv()
     except EOFError:
         process.join()
-        raise RuntimeError(f"a worker of {_name(job)} died (exit code {process.exitcode})") from None
-    finally:
         receiver.close()
+        raise RuntimeError(f"a worker of {_name(job)} died (exit code {process.exitcode})") from None
     if not ok:
+        receiver.close()
         raise value
     return value
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -177,8 +177,10 @@ class RelatedIndex:
         *,
         exact: bool = False,
         relative: float = RELATIVE,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[RelatedIndex, dict[str, tuple[Related, ...]]]:
-        """The full computation: (the index, exactly what `compute_related` returns)."""
+        """The full computation: (the index, exactly what `compute_related` returns). `progress(n)` is called as
+        each chunk of n papers has its related papers."""
         ordered = sorted(papers, key=lambda p: p.id)
         ids = [p.id for p in ordered]
         dupes = sorted({a for a, b in zip(ids, ids[1:]) if a == b})
@@ -196,7 +198,7 @@ class RelatedIndex:
         parts = _bigram_parts(fitted.names)
         scorer = _Scorer(fitted.matrix, k, min_score, relative, max(n_terms, 0), fitted.names, parts, ids,
                          index._titles)
-        result = _related(scorer, exact)
+        result = _related(scorer, exact, progress)
         index._vectorizer, index._keep = fitted.vectorizer, fitted.keep
         index._names, index._parts = fitted.names, parts
         index._set_matrix(fitted.matrix)
@@ -360,7 +362,7 @@ def _grown(values: np.ndarray, capacity: int, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-def _related(scorer: _Scorer, exact: bool) -> dict[str, tuple[Related, ...]]:
+def _related(scorer: _Scorer, exact: bool, progress: Callable[[int], None] | None = None) -> dict[str, tuple[Related, ...]]:
     """The similarity half of `compute_related`, on rows already sorted by id."""
     matrix = scorer.matrix
     n = matrix.shape[0]
@@ -390,14 +392,13 @@ def _related(scorer: _Scorer, exact: bool) -> dict[str, tuple[Related, ...]]:
     )
     starts = range(0, n, job.chunk)
     workers = min(len(starts), _workers())
-    if workers <= 1:
-        chunks = [job.run(s) for s in starts]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            chunks = list(pool.map(job.run, starts))
     result: dict[str, tuple[Related, ...]] = {}
-    for chunk in chunks:
-        result.update(chunk)
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        # map yields in order as chunks finish: the progress moves while the others are still computing
+        for start, chunk in zip(starts, pool.map(job.run, starts) if workers > 1 else map(job.run, starts)):
+            result.update(chunk)
+            if progress is not None:
+                progress(min(job.chunk, n - start))
     return result
 
 

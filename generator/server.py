@@ -34,6 +34,7 @@ from pathlib import Path
 from . import manifest, store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
 from .catalog import paper_keys
+from .watch import LiveReloadHandler, watch
 from .ingest import read_dumps
 from .models import Dump, Problem, printable
 from .validate import read_valid_dump
@@ -450,6 +451,7 @@ class App:
     quiet: bool = False
     log: object = print
     timeout: float = DEFAULT_TIMEOUT
+    live_reload: bool = False  # set by watch(): served pages reload after a build (generator/watch.py)
 
 
 class BoundedServer(http.server.ThreadingHTTPServer):
@@ -538,7 +540,7 @@ def make_server(args: argparse.Namespace, log=print, timeout: float = DEFAULT_TI
     # The socket timeout bounds every read of a request (its line, each header, each part of the body): a stalled
     # client frees its worker after `timeout` seconds. The site folder is served by path, not resolved, so a
     # build that publishes a new folder there is served at once.
-    handler = type("BoundHandler", (Handler,), {"app": app, "timeout": timeout})
+    handler = type("BoundHandler", (LiveReloadHandler, Handler), {"app": app, "timeout": timeout})
     server = BoundedServer((args.host, args.port), functools.partial(handler, directory=str(site_dir)), workers=workers)
     return server, app
 
@@ -554,11 +556,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"[serve] token: {TOKEN_ENV} or {args.token_file or DEFAULT_TOKEN_FILE}", file=sys.stderr)
     if not args.no_initial_build:
         app.builder.request()
+    watcher = None if args.no_watch else watch(app, app.builder.options, log=lambda line: print(line, file=sys.stderr))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if watcher is not None:
+            watcher.stop()
         app.builder.stop()
         server.server_close()
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import SITE_URL, make_project
 from generator.build import BuildOptions, Reporter, build
+from generator.lookup import LOOKUP_DIR, arxiv_key, shard_of, title_key
 
 NEW_DUMP = """Mar 13, 2025
 
@@ -64,6 +65,13 @@ def test_an_added_digest_changes_only_the_files_it_touches(tmp_path):
     expected |= {f"site/papers/{pid}/index.html" for pid in new_ids}
     expected |= {f"site/tags/{slug}/index.html" for slug in topics}
     expected_feeds = {f"{root}/feeds/{name}{ext}" for root in ("site", "site_src") for name in ("all", *topics) for ext in (".xml", ".atom")}
+    # the extension's look-up shards that hold the new papers (generator/lookup.py)
+    index = json.loads((project / "site" / LOOKUP_DIR / "index.json").read_text())
+    for pid in new_ids:
+        shards = [f"title/{shard_of(title_key(records[pid]['title']), index['title'])}.json"]
+        if records[pid]["arxiv_id"]:
+            shards.append(f"arxiv/{shard_of(arxiv_key(records[pid]['arxiv_id']), index['arxiv'])}.json")
+        expected |= {f"{root}/{LOOKUP_DIR}/{shard}" for root in ("site", "site_src") for shard in shards}
     assert changed - expected_feeds <= expected, sorted(changed - expected - expected_feeds)
     # A page is rewritten only if its bytes change: a topic page lists a repeated paper exactly as before.
     brand_new = {pid for pid in new_ids if len(records[pid]["digests"]) == 1}
@@ -83,7 +91,7 @@ def test_an_added_digest_changes_only_the_files_it_touches(tmp_path):
 
 # What an incremental build leaves to the next full one (README, "Previewing locally"): related papers and other
 # versions (new papers' neighbours are found against the vocabulary the full build fitted, and older papers' lists
-# are not redone), and the search index.
+# are not redone, nor the look-up shards' copies of them), and the search index.
 _RELATED_SECTIONS = re.compile(r'(<h2 id="other-versions">.*?)?<h2 id="related-papers">.*?'
                                r'(</ol>\n|<p>No close neighbours in the catalog yet\.</p>\n)', re.DOTALL)
 
@@ -94,6 +102,11 @@ def _without_related(rel: str, data: bytes) -> bytes:
         for record in records:
             record.pop("related"), record.pop("versions")
         return json.dumps(records).encode()
+    if "/api/lookup/title/" in f"/{rel}":  # the extension's look-up shards carry each paper's related papers
+        shard = json.loads(data)
+        for record in shard.values():
+            record.pop("related")
+        return json.dumps(shard).encode()
     if rel.startswith("site/papers/"):
         text, count = _RELATED_SECTIONS.subn("", data.decode("utf-8"))
         assert count == 1, rel

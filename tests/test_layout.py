@@ -17,8 +17,8 @@ ORDER = [
     "generator.readers.text", "generator.readers",
     "generator.store", "generator.manifest", "generator.validate", "generator.ingest", "generator.catalog",
     "generator.topics", "generator.topic_report", "generator.terms", "generator.tfidf", "generator.related",
-    "generator.plan", "generator.parallel", "generator.render", "generator.search", "generator.similar_index", "generator.feeds", "generator.fastpages",
-    "generator.build", "generator.server", "generator.cli", "generator.__main__",
+    "generator.plan", "generator.progress", "generator.parallel", "generator.render", "generator.search", "generator.similar_index", "generator.lookup", "generator.feeds", "generator.fastpages",
+    "generator.build", "generator.watch", "generator.server", "generator.cli", "generator.__main__",
 ]
 
 # Calls whose result cannot change: anything else bound at module level may be state.

