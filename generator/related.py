@@ -71,8 +71,10 @@ _MAX_DF = 0.3
 
 
 # A link must score at least this much (the cosine), and at least _RELATIVE of the paper's best link: a neighbour
-# far weaker than the best one is a different subject sharing a few words. See BENCHMARKS.md for how they were set.
-MIN_SCORE = 0.14
+# far weaker than the best one is a different subject sharing a few words. Judged on papers never used for tuning,
+# links below ~0.18 were mostly loosely related or unrelated, so a page shows fewer links, or none and says so,
+# rather than those. See BENCHMARKS.md for how they were set.
+MIN_SCORE = 0.18
 RELATIVE = 0.6
 # Two papers are versions of one work (a conference and an extended version, a renamed preprint) when their
 # vectors are nearly the same, or when one title holds the whole other title (three words or more) and the texts
@@ -126,11 +128,12 @@ class RelatedIndex:
       every score of a new paper drifts a little (no list is identical to the digit) and
       some neighbours change. A new paper's words the index never saw carry no weight, so
       its cosines run a little high and it may show a link or a version the full build
-      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.83
-      of the full build's related papers, 70% of the added links in the full build's lists,
-      id lists identical 10 of 30, scores off by 0.019 on average and 0.060 at most
-      (tests/test_related.py holds these); most of the loss is the ~500 terms one old and
-      one new paper share, which a refit would add, and the terms near the max_df share.
+      would not. Bundled dumps (build on 455, add the newest 30, full over 485): recall 0.80
+      of the full build's related papers, 54% of the added links in the full build's lists,
+      id lists identical 17 of 30 (most of them empty in both), scores off by 0.020 on average
+      and 0.059 at most (tests/test_related.py holds these); most of the loss is the ~500
+      terms one old and one new paper share, which a refit would add, the terms near the
+      max_df share, and links within a drift of the floor.
     * Candidates come from the exact product of the new rows with every row (cheap for a
       few rows, and it needs no second copy of the matrix), so a new paper's list is the
       `exact=True` list of that vocabulary, whatever mode the index was built in.
@@ -419,10 +422,10 @@ def shared_terms(
 
 
 def _document(paper: Paper) -> str:
-    # The title twice: it is the author's own summary, so its terms count for more. Fields on their own lines:
-    # no phrase runs from one into the next.
-    title = clean(paper.title)
-    return f"{title}\n{title}\n{clean(paper.abstract)}"
+    # The title once, like any sentence of the abstract: a title is a few words, often a catchy name or one broad
+    # word ("context", "prediction"), and counting it twice let one such shared word carry a whole link (measured:
+    # BENCHMARKS.md). Fields on their own lines: no phrase runs from one into the next.
+    return f"{clean(paper.title)}\n{clean(paper.abstract)}"
 
 
 def _title_key(paper: Paper) -> str:

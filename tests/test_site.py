@@ -106,8 +106,11 @@ def test_related_links_point_to_other_existing_papers_and_match_the_json(bundled
         section = html_text.split('id="related-papers"', 1)[1]
         linked = re.findall(r'href="\.\./([^/"]+)/"', section.split("</ol>", 1)[0])
         assert linked == related_ids, record["id"]
+        if not related_ids:  # a page without a close neighbour says so plainly rather than show weak links
+            assert "No close neighbours in the catalog yet." in section.split("</p>", 1)[0], record["id"]
         assert record["tags"], record["id"]
-    assert with_related > 400
+    # 292 of 485 with the floor at 0.18: fewer links rather than weak ones, but most pages still have one.
+    assert with_related > 250
 
 
 def test_paper_page_shows_abstract_topics_digests_and_links(bundled_site):
