@@ -3,6 +3,7 @@
     .venv/bin/python bench/eval_related.py                      # before (the `main` branch's code) and after (this tree)
     .venv/bin/python bench/eval_related.py --ref HEAD~3         # another revision as "before"
     .venv/bin/python bench/eval_related.py --sweep              # min score x relative cut, on the tuning half only
+    .venv/bin/python bench/eval_related.py --judgments tests/data/related_judgments_heldout.jsonl   # the held-out set
 
 A pooled evaluation (tests/data/README.md): the 40 judged source papers were drawn at random from the bundled dumps,
 and every candidate of two earlier rankers was judged 2 (clearly related), 1 (loosely) or 0 (unrelated). A link a
@@ -89,10 +90,10 @@ def checkout(ref: str, into: Path) -> Path:
     return into
 
 
-def load_judgments() -> tuple[list[str], dict[tuple[str, str], int]]:
+def load_judgments(path: Path = JUDGMENTS) -> tuple[list[str], dict[tuple[str, str], int]]:
     sources: list[str] = []
     labels: dict[tuple[str, str], int] = {}
-    for line in JUDGMENTS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["source"] not in sources:
             sources.append(row["source"])
@@ -195,13 +196,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ref", default="main", help="the revision whose code is 'before' (default: main)")
     parser.add_argument("--sweep", action="store_true", help="min score x relative cut on the tuning half")
+    parser.add_argument("--judgments", type=Path, default=JUDGMENTS,
+                        help="the judged pairs (default: the pooled set; tests/data/related_judgments_heldout.jsonl is "
+                             "the held-out set, scored whole: it has no tuning half)")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         code, out, k, min_score, relative = args.worker
         worker(code, out, int(k), float(min_score) if min_score else None, float(relative) if relative else None)
         return
-    sources, labels = load_judgments()
+    sources, labels = load_judgments(args.judgments)
+    held_out = args.judgments.resolve() != JUDGMENTS.resolve()
     if args.sweep:
         data = run(ROOT, min_score=0.0, relative=0.0)
         rows = []
@@ -214,7 +219,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="eval-related-ref-") as tmp:
         before = run(checkout(args.ref, Path(tmp)))
     after = run(ROOT)
-    for split in ("tune", "report", "all"):
+    for split in ("all",) if held_out else ("tune", "report", "all"):
         chosen = split_sources(sources, split)
         print(f"\n{split}: {len(chosen)} sources")
         print(table([(f"before ({args.ref})", score(before, chosen, labels)),

@@ -3,6 +3,7 @@
     .venv/bin/python bench/eval_topics.py                  # before (commit aa88031) and after (this tree)
     .venv/bin/python bench/eval_topics.py --before main    # compare with another revision's topics.yml and tagger
     .venv/bin/python bench/eval_topics.py --errors tune    # also list the wrong and missing tags (after) on the tuning half
+    .venv/bin/python bench/eval_topics.py --judgments tests/data/topics_judgments_heldout.jsonl   # the second, held-out set
 
 "Before" is generator/topics.py and topics.yml as they were at a git revision (read with `git show`, so the
 working tree is untouched); "after" is this tree's. Both tag the same papers: every distinct paper of the bundled
@@ -42,8 +43,8 @@ JUDGMENTS = ROOT / "tests" / "data" / "topics_judgments.jsonl"
 BASE = "aa88031"  # the last commit before issue 13 changed the taxonomy and the tagger
 
 
-def judged() -> list[dict]:
-    return [json.loads(line) for line in JUDGMENTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def judged(path: Path = JUDGMENTS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def held_out(paper_id: str) -> bool:
@@ -139,18 +140,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", choices=("tune", "all"), help="list the after tagger's wrong and missing tags on "
                         "the tuning half (tune: what to look at while changing topics.yml) or on all 60")
     parser.add_argument("--no-neighbours", action="store_true", help="skip the neighbour-support variant")
+    parser.add_argument("--judgments", type=Path, default=JUDGMENTS,
+                        help="the judged papers (default: the first set, split into tune and held-out halves; "
+                             "tests/data/topics_judgments_heldout.jsonl was never tuned on and is scored whole)")
     args = parser.parse_args(argv)
 
     dumps, _ = read_dumps([ROOT / "dumps"])
     catalog, _ = build_catalog(dumps)
     papers = list(catalog.papers)
     titles = {p.id: p.title for p in papers}
-    rows = judged()
+    rows = judged(args.judgments)
     missing_ids = [r["paper"] for r in rows if r["paper"] not in titles]
     if missing_ids:
         print(f"judged papers not in the catalog: {missing_ids}", file=sys.stderr)
         return 1
-    tune, held = split_ids([r["paper"] for r in rows])
+    if args.judgments.resolve() == JUDGMENTS.resolve():
+        tune, held = split_ids([r["paper"] for r in rows])
+    else:  # a set nobody tuned on: all of it is held out
+        tune, held = [], [r["paper"] for r in rows]
     HELD.update(held)
 
     before_module, before_topics = load_before(args.before)
@@ -170,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| tagger | sample | tags correct | fully acceptable | missing an important topic |")
     print("|---|---|---:|---:|---:|")
     for name, _, tags, amap in sides:
-        for label, ids in (("held-out 30", set(held)), ("tune 30", set(tune)), ("all 60", set(held) | set(tune))):
+        splits = (("held-out 30", set(held)), ("tune 30", set(tune)), ("all 60", set(held) | set(tune))) if tune else \
+            ((f"second held-out {len(held)}", set(held)),)
+        for label, ids in splits:
             s = score(tags, [r for r in rows if r["paper"] in ids], amap)
             print(f"| {name} | {label} | {s['correct'] / s['tags']:.0%} ({s['correct']}/{s['tags']}) "
                   f"| {s['full'] / s['papers']:.0%} ({s['full']}/{s['papers']}) | {s['missing']}/{s['papers']} |")
