@@ -15,6 +15,11 @@ else, another host in particular, is ignored) and the ``.atom`` twin of every
 XML document it should be (OPML, RSS or Atom), so a broken download never
 leaves garbage behind.
 
+With ``--ids`` it also downloads ``<site-url>/api/ids.json``, the id map the
+site published, into ``<site-dir>/api/ids.json``: a runner's own
+``dumps/ids.json`` is never committed back, and the build reads this copy so
+that no id a deployment published moves later.
+
 This is a best-effort step and always exits 0: a missing OPML (404: nothing
 deployed yet) prints one line; any other failure prints a one-line warning
 per file.  Standard library only.
@@ -23,6 +28,7 @@ per file.  Standard library only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import posixpath
 import sys
@@ -237,17 +243,60 @@ def restore(site_url: str, site_dir: Path, timeout: float = 30.0, retries: int =
     return written
 
 
+IDS_PATH = "api/ids.json"  # the published id map (generator/urls.py IDS_JSON)
+
+
+def restore_ids(site_url: str, site_dir: Path, timeout: float = 30.0, retries: int = 1, log=print) -> bool:
+    """Put the live site's published id map at <site-dir>/api/ids.json, where the build reads it besides
+    dumps/ids.json: the ids earlier deployments published but never committed back stay where they are. Written
+    only if it is the JSON object the build writes (the build checks every entry again); returns whether it was."""
+    site_url = site_url.strip()
+    if urllib.parse.urlsplit(site_url).scheme.lower() not in ("http", "https"):
+        log(f"restore-feeds: warning: not an http(s) site URL: {site_url!r}; id map not restored")
+        return False
+    url = site_url.rstrip("/") + "/" + IDS_PATH
+    try:
+        body = fetch(url, timeout, retries)
+    except NotFound:
+        log(f"restore-feeds: no {url} (404): no id map published yet")
+        return False
+    except FetchError as exc:
+        log(f"restore-feeds: warning: could not download the id map ({exc}); not restored")
+        return False
+    try:
+        data = json.loads(body.decode("utf-8"))
+        ok = isinstance(data, dict) and data.get("version") == 1 and isinstance(data.get("ids"), dict)
+    except (ValueError, RecursionError):
+        ok = False
+    if not ok:
+        log(f"restore-feeds: warning: {url} is not a published id map; not restored")
+        return False
+    try:
+        write_atomic(site_dir / IDS_PATH, body)
+    except OSError as exc:
+        log(f"restore-feeds: warning: could not write {site_dir / IDS_PATH}: {exc}")
+        return False
+    log(f"restore-feeds: restored the id map ({len(data['ids'])} ids) into {site_dir / IDS_PATH}")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--site-url", required=True, help="base URL of the deployed site")
     parser.add_argument("--site-dir", default="site", type=Path, help="local site folder (default: site)")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     parser.add_argument("--retries", type=int, default=1, help="retries after a network error or 5xx (default: 1)")
+    parser.add_argument("--ids", action="store_true", help=f"also restore the published id map ({IDS_PATH})")
     args = parser.parse_args(argv)
     try:
         restore(args.site_url, args.site_dir, timeout=args.timeout, retries=max(0, args.retries))
     except Exception as exc:  # best effort: never fail the build from here
         print(f"restore-feeds: warning: {type(exc).__name__}: {exc}; feeds not (fully) restored")
+    if args.ids:
+        try:
+            restore_ids(args.site_url, args.site_dir, timeout=args.timeout, retries=max(0, args.retries))
+        except Exception as exc:  # best effort, as above: the committed dumps/ids.json is still there
+            print(f"restore-feeds: warning: {type(exc).__name__}: {exc}; id map not restored")
     return 0
 
 

@@ -26,7 +26,7 @@ import yaml
 from . import feeds as feeds_module
 from . import parallel, store, urls
 from .progress import Meter
-from .catalog import MAX_IDS_BYTES, CatalogMemo, IdMapError, build_catalog, ids_text, parse_ids
+from .catalog import MAX_IDS_BYTES, CatalogMemo, IdMapError, build_catalog, ids_text, parse_ids, with_site_ids
 from .plan import Plan, changes, plan
 from .ingest import parse_each, read_dumps
 from .models import Catalog, Dump, Problem, printable
@@ -232,7 +232,7 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
     templates = previous.templates if previous else TemplateCache()
 
     with reporter.stage("parse") as info:
-        catalog, ids_before, problems = read_catalog(options.dumps, dump_cache, catalog_memo, info["meter"])
+        catalog, ids_before, problems = read_catalog(options.dumps, options.site_dir, dump_cache, catalog_memo, info["meter"])
         quarantined = sum(1 for d in catalog.dumps if d.quarantined)
         info["detail"] = (f"{len(catalog.dumps)} dumps, {sum(d.entries for d in catalog.dumps)} entries, "
                           f"{len(catalog.papers)} papers" + (f", {quarantined} dumps quarantined" if quarantined else ""))
@@ -272,7 +272,9 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             site_data = SiteData(catalog, topics, tags, related, site_url)
             if not todo.complete:
                 site_data.reuse(kept.site_data, todo.papers)
+            ids_after = ids_text(catalog.ids)
             files = {**render_site(site_data), SHELL_SOURCE: SHELL_MARKDOWN, REPORT: build_report(catalog, problems, options.dumps),
+                     urls.IDS_JSON: ids_after,  # published, so that a build elsewhere keeps these ids
                      **lookup_files(catalog.papers, related)}  # the extension's look-up shards (api/lookup/)
             feed_files = render_feeds_guarded(options, site_data, todo)
             info["detail"] = f"{len(files) + len(feed_files)} files"
@@ -321,7 +323,6 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
             if job is not None:
                 job.close()
 
-    ids_after = ids_text(catalog.ids)
     if options.dumps.is_dir() and ids_after != ids_before:  # every id this build published, kept for the next one
         store.write_atomic(options.dumps / store.IDS_NAME, ids_after, durable=True)
     state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo, templates, taxonomy)
@@ -329,18 +330,30 @@ def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState
                        reporter.timings, incremental=not todo.complete, state=state)
 
 
-def read_catalog(dumps_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo,
+def read_catalog(dumps_dir: Path, site_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo,
                  meter: Meter | None = None) -> tuple[Catalog, str | None, list[Problem]]:
-    """Every dump read (only new ones parsed) and merged into the catalog, with the published ids kept: the catalog,
-    ids.json as it was, and the problems found."""
+    """Every dump read (only new ones parsed) and merged into the catalog, with the published ids kept (those of
+    dumps/ids.json, and those the site's published copy of it holds besides: see catalog.with_site_ids): the
+    catalog, ids.json as it was, and the problems found."""
     ids_path = dumps_dir / store.IDS_NAME
     try:
         ids_before = store.read_text(ids_path, max_bytes=MAX_IDS_BYTES) if dumps_dir.is_dir() else None
         published = parse_ids(ids_before)
     except (IdMapError, OSError, UnicodeDecodeError) as error:
         raise BuildError(f"{ids_path}: {error}; restore it (e.g. from git): without it published ids could move") from error
-    dumps, problems = read_dumps([dumps_dir], cache=dump_cache, parse_all=lambda files: parse_on_every_core(files, meter))
-    problems += [p for dump in dumps for p in dump.problems]
+    problems: list[Problem] = []
+    site_ids_path = site_dir / urls.IDS_JSON
+    try:
+        site_ids = store.read_text(site_ids_path, max_bytes=MAX_IDS_BYTES)
+    except (OSError, UnicodeDecodeError) as error:
+        site_ids, problems = None, [Problem(str(site_ids_path), f"the published id map cannot be read ({error}); "
+                                                                 "ids it alone holds may move", severity="warning")]
+    if site_ids is not None and site_ids != ids_before:  # else it says nothing the committed map does not
+        published, unused = with_site_ids(published, site_ids)
+        if unused:
+            problems.append(Problem(str(site_ids_path), f"the published id map: {unused}", severity="warning"))
+    dumps, found = read_dumps([dumps_dir], cache=dump_cache, parse_all=lambda files: parse_on_every_core(files, meter))
+    problems += found + [p for dump in dumps for p in dump.problems]
     catalog, merged = build_catalog(dumps, memo=memo, published=published)
     return catalog, ids_before, problems + merged
 

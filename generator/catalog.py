@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import types
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -288,6 +289,31 @@ def parse_ids(text: str | None) -> dict[str, str]:
             if out.setdefault(key, paper_id) != paper_id:
                 raise IdMapError(f"key {key!r} belongs to both {out[key]!r} and {paper_id!r}")
     return out
+
+
+# An id as _slug and _assign_ids make them: what a copy of the map from elsewhere may name (it becomes a path).
+_PUBLISHED_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
+
+
+def with_site_ids(committed: Mapping[str, str], site_text: str | None) -> tuple[dict[str, str], str]:
+    """The committed map (dumps/ids.json) and what the published site's copy of it (api/ids.json) knows besides:
+    the ids a deployment published but never committed back (a CI runner writes dumps/ids.json on its own disk
+    only). The committed map wins: a key it has, or an id it gives to some key, is not taken from the site's copy,
+    nor is an entry whose id is no id this code would make. Returns the map and a reason when some or all of the
+    site's copy went unused ("" when all was fine)."""
+    try:
+        site = parse_ids(site_text)
+    except IdMapError as error:
+        return dict(committed), f"not used: {error}"
+    merged = dict(committed)
+    taken = set(committed.values())
+    odd = 0
+    for key, paper_id in site.items():
+        if not _PUBLISHED_ID.fullmatch(paper_id):
+            odd += 1
+        elif key not in merged and paper_id not in taken:
+            merged[key] = paper_id
+    return merged, f"{odd} entries whose id is not a slug were not used" if odd else ""
 
 
 def ids_text(ids: Mapping[str, str]) -> str:

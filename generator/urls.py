@@ -10,6 +10,7 @@ from __future__ import annotations
 PAPERS, TOPICS, DIGESTS = "papers/", "tags/", "digests/"
 HOME = ""
 PAPERS_JSON = "api/papers.json"
+IDS_JSON = "api/ids.json"  # the published id map, read back by the next build (a CI runner has no other copy)
 OPML = "feeds/topics.opml"
 ALL_FEED = "all"  # the all-papers feed's name, beside the topics' slugs
 UP = "../../"  # from a page in a section (papers/<id>/, tags/<slug>/, digests/<id>/) back to the site's root

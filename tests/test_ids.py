@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from generator.catalog import build_catalog, ids_text, parse_ids
 from generator.models import Dump, Paper
@@ -85,3 +86,65 @@ def test_authors_merge_in_first_seen_order_without_repeats():
     two = Dump("b.json", "json", (Paper(title="T", abstract="A.", authors=("C", "A", "B", "D")),), day="2025-03-02", content_hash="b" * 64)
     catalog, _ = build_catalog([two, one])
     assert catalog.papers[0].authors == ("B", "A", "C", "D")
+
+
+def ci_runner(project, committed_ids: str, published_ids: str | bytes | None) -> None:
+    """What a deploy runner starts from: the committed dumps/ids.json, and a site folder holding only what
+    .ci/restore_feeds.py fetched from the live site (its feeds and, when given, its api/ids.json)."""
+    (project / "dumps" / "ids.json").write_text(committed_ids, encoding="utf-8")
+    site = project / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    if published_ids is not None:
+        (site / "api").mkdir(parents=True)
+        (site / "api" / "ids.json").write_bytes(published_ids.encode("utf-8") if isinstance(published_ids, str) else published_ids)
+
+
+def test_an_id_a_deployment_published_but_never_committed_is_kept_by_the_next_deployment(tmp_path, capsys):
+    project = make_project(tmp_path)
+    assert run_build(project, capsys)[0] == 0
+    committed = (project / "dumps" / "ids.json").read_text(encoding="utf-8")  # what git has
+
+    # A deployment builds a new dump; its runner's dumps/ids.json is thrown away with the runner.
+    (project / "dumps" / "first.json").write_text(api_page("2025-03-11", ("2503.00001", "Original Title Of The Paper")))
+    assert run_build(project, capsys)[0] == 0
+    published = (project / "site_src" / "api" / "ids.json").read_text(encoding="utf-8")  # what the site publishes
+    assert "original-title-of-the-paper" in published and "original-title-of-the-paper" not in committed
+
+    # The next deployment: a backdated capture of the paper under its earlier title arrives.
+    (project / "dumps" / "older.json").write_text(api_page("2025-03-01", ("2503.00001", "Earlier Title: A Longer One")))
+    ci_runner(project, committed, published)
+    code, err = run_build(project, capsys)
+    assert code == 0 and "Traceback" not in err
+    assert "original-title-of-the-paper" in records(project) and "earlier-title-a-longer-one" not in records(project)
+    assert "original-title-of-the-paper" in (project / "dumps" / "ids.json").read_text(encoding="utf-8")
+
+    # Without the published copy the paper would move: the copy is what keeps the URL.
+    ci_runner(project, committed, None)
+    assert run_build(project, capsys)[0] == 0
+    assert "earlier-title-a-longer-one" in records(project)
+
+
+def test_the_committed_id_map_wins_over_the_published_copy_and_a_bad_copy_is_only_a_warning(tmp_path, capsys):
+    project = make_project(tmp_path, first__json=api_page("2025-03-11", ("2503.00001", "Original Title Of The Paper")))
+    assert run_build(project, capsys)[0] == 0
+    committed = (project / "dumps" / "ids.json").read_text(encoding="utf-8")
+    ids = records(project)
+
+    # A copy that gives the paper another id, an id that is a path, and one that takes a committed id for a new key.
+    hostile = json.dumps({"version": 1, "ids": {"elsewhere": ["arxiv:2503.00001"], "../../escape": ["title:new one"],
+                                                "original-title-of-the-paper": ["title:unrelated paper"]}})
+    ci_runner(project, committed, hostile)
+    (project / "dumps" / "second.json").write_text(api_page("2025-03-12", ("2503.00002", "New One"), ("2503.00003", "Unrelated Paper")))
+    code, err = run_build(project, capsys)
+    assert code == 0 and "Traceback" not in err
+    after = records(project)
+    assert set(ids) <= set(after) and "elsewhere" not in after
+    assert {"new-one", "unrelated-paper"} <= set(after)
+    assert "1 entries whose id is not a slug were not used" in err
+    assert not (project / "escape").exists() and not any("escape" in p.name for p in project.rglob("*"))
+
+    for broken in (b'{"version": 1, "ids": [', b'{"version": 2}', b"\xff\xfe not text"):
+        ci_runner(project, committed, broken)
+        code, err = run_build(project, capsys)
+        assert code == 0 and "Traceback" not in err, err
+        assert "site/api/ids.json: warning: " in err and set(ids) <= set(records(project))

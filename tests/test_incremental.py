@@ -61,7 +61,8 @@ def test_an_added_digest_changes_only_the_files_it_touches(tmp_path):
     expected = {"site/index.html", "site/tags/index.html", "site/digests/index.html", "site/api/papers.json",
                 "site/sitemap.xml", "site/sitemap.xml.gz", f"site/digests/{digest_id}/index.html",
                 "site_src/index.md", "site_src/tags/index.md", "site_src/digests/index.md", "site_src/api/papers.json",
-                "site/_report.json", "site_src/_report.json"}  # the build report counts dumps
+                "site/_report.json", "site_src/_report.json",  # the build report counts dumps
+                "site/api/ids.json", "site_src/api/ids.json"}  # the new papers' published ids
     expected |= {f"site/papers/{pid}/index.html" for pid in new_ids}
     expected |= {f"site/tags/{slug}/index.html" for slug in topics}
     expected_feeds = {f"{root}/feeds/{name}{ext}" for root in ("site", "site_src") for name in ("all", *topics) for ext in (".xml", ".atom")}

@@ -234,3 +234,36 @@ def test_redirect_to_another_host_is_refused(tmp_path):
     assert "redirect" in proc.stdout and "warning" in proc.stdout
     assert target.requests == []
     assert _files(site) == {}
+
+
+def _run_ids(site_url: str, site_dir: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--ids", "--site-url", site_url, "--site-dir", str(site_dir),
+         "--timeout", "10", "--retries", "0"],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )
+
+
+def test_ids_restores_the_published_id_map_beside_the_feeds_and_refuses_anything_else(live, tmp_path):
+    ids = '{"version": 1, "ids": {\n"a-paper": ["title:a paper"]\n}}\n'
+    (live / "repo" / "feeds" / "topics.opml").write_text(_opml(["topics/llm.xml"]))
+    (live / "repo" / "api").mkdir()
+    (live / "repo" / "api" / "ids.json").write_text(ids)
+    site = tmp_path / "site"
+    with _Server(live) as srv:
+        proc = _run_ids(f"{srv.origin}/repo", site)
+        assert proc.returncode == 0, proc.stderr
+        assert (site / "api" / "ids.json").read_text() == ids and "restored the id map (1 ids)" in proc.stdout
+        assert (site / "feeds" / "topics" / "llm.xml").is_file()
+
+        for body in ("<!doctype html><title>Not here</title>", '{"version": 2, "ids": {}}', '["a-paper"]'):
+            (live / "repo" / "api" / "ids.json").write_text(body)
+            proc = _run_ids(f"{srv.origin}/repo", site)
+            assert proc.returncode == 0 and "is not a published id map; not restored" in proc.stdout, proc.stdout
+            assert (site / "api" / "ids.json").read_text() == ids  # the earlier good copy stays
+
+        (live / "repo" / "api" / "ids.json").unlink()
+        proc = _run_ids(f"{srv.origin}/repo", site)
+        assert proc.returncode == 0 and "no id map published yet" in proc.stdout

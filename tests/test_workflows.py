@@ -226,6 +226,7 @@ def test_build_job_restores_feeds_then_makes_site_then_uploads():
 
     restore_step, site_step = steps[restore], steps[site]
     assert "--site-url" in restore_step["run"] and "--site-dir site" in restore_step["run"]
+    assert "--ids" in restore_step["run"]  # the published id map too: this runner's dumps/ids.json is thrown away
     assert restore_step["env"]["SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
     assert re.search(r'make site SITE_URL="?\$SITE_URL"?', site_step["run"])
     assert site_step["env"]["SITE_URL"] == "${{ steps.pages.outputs.base_url }}"
