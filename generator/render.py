@@ -30,7 +30,7 @@ _LIST_START = re.compile(r"^(\d+)([.)])")
 SNIPPET_LENGTH = 180
 HOME_SNIPPET_LENGTH = 120  # about one line beside the title on a desktop screen
 HOME_STRIP_LIMIT = 8  # papers in each of the home page's "most seen" and "most upvoted" strips
-CLOSE_SCORE = 0.30  # a related paper this similar is called "close" (about the top tenth of links), others "related"
+CLOSE_SCORE = 0.30  # a related paper this similar is called "close" (about the top tenth of links), others "some overlap"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -302,9 +302,9 @@ def render_paper_html(view: PaperView) -> str:
     parts.append(f"<p>{linkify(paper.abstract)}</p>\n" if paper.abstract else "<p><em>No abstract in the digest.</em></p>\n")
     if paper.truncated:
         parts.append(f'<div class="admonition note">\n<p class="admonition-title">Abstract cut short</p>\n<p>{_cut_short_html(paper)}</p>\n</div>\n')
-    parts.append('<h2 id="links">Links</h2>\n<ul>\n')
+    parts.append('<h2 id="links">Links</h2>\n<ul class="pd-inline">\n')
     parts.extend(f"<li>{_link_html(label, url)}</li>\n" for label, url in view.links)
-    parts.append('</ul>\n<h2 id="digests">Digests</h2>\n<ul>\n')
+    parts.append('</ul>\n<h2 id="digests">Digests</h2>\n<ul class="pd-inline">\n')
     parts.extend(f'<li><a href="{urls.UP}{urls.digest(d.id)}">{e(name)}</a></li>\n' for d, name in view.digests)
     parts.append("</ul>\n")
     if view.versions:
@@ -329,8 +329,8 @@ _VERSIONS_NOTE = "The same work under another title or in another edition (nearl
 def _why(item: Related) -> str:
     """How near a related paper is, in a word (the score itself means nothing to a reader; it stays in the API),
     and the terms that make it so."""
-    word = "close" if item.score >= CLOSE_SCORE else "related"
-    return f'<span class="pd-closeness pd-closeness--{word}">{word}</span>' + (f" · {_shared(item)}" if item.terms else "")
+    kind, word = ("close", "close") if item.score >= CLOSE_SCORE else ("some", "some overlap")
+    return f'<span class="pd-closeness pd-closeness--{kind}">{word}</span>' + (f" · {_shared(item)}" if item.terms else "")
 
 
 def _shared(item: Related) -> str:

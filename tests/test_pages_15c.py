@@ -181,7 +181,7 @@ def test_topic_descriptions_are_legible():
 def test_related_papers_say_how_close_in_words_not_a_raw_score():
     page = next(p.body for p in shell_pages(two_digest_day()) if p.path == "papers/new-a/")
     related = page.split(">Related papers</h2>", 1)[1]
-    assert ">close</span> · shared: retrieval" in related and ">related</span> · shared: speech, alpha" in related
+    assert ">close</span> · shared: retrieval" in related and ">some overlap</span> · shared: speech, alpha" in related
     assert not re.search(r"\b0\.\d\d\b", related)
 
 
