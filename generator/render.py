@@ -618,11 +618,15 @@ def shell_pages(data: SiteData, paper_ids=None, topic_slugs=None, digest_ids=Non
 
 
 def _with_neighbours(digest_ids, data: SiteData) -> set[str]:
-    """`digest_ids` and the digests captured just before and after each: a new digest changes their links to it."""
+    """`digest_ids`, the digests captured just before and after each (a new digest changes their links to it) and
+    the other digests of its day (one captured earlier the same day renumbers those after it)."""
     wanted = set(digest_ids)
+    days = {d.day for d in data.catalog.digests if d.id in digest_ids}
     for digest in data.catalog.digests:
         if digest.id in digest_ids:
             wanted.update(d.id for d in digest_neighbours(digest, data) if d is not None)
+        elif digest.day in days:
+            wanted.add(digest.id)
     return wanted
 
 

@@ -143,9 +143,28 @@ def test_every_digest_page_links_the_previous_and_next_digest():
 
 
 def test_an_incremental_page_write_renews_the_neighbours_of_a_new_digest():
-    """A new digest changes its neighbours' previous/next links: writing its pages writes theirs too."""
+    """A new digest changes its neighbours' previous/next links and may renumber its day: writing its pages writes
+    theirs too."""
     paths = {page.path for page in shell_pages(two_digest_day(), set(), set(), {"2025-03-12-bbbbbbbb"})}
     assert paths == {"digests/2025-03-11-aaaaaaaa/", "digests/2025-03-12-bbbbbbbb/", "digests/2025-03-12-cccccccc/"}
+    paths = {page.path for page in shell_pages(two_digest_day(), set(), set(), {"2025-03-12-cccccccc"})}
+    assert paths == {"digests/2025-03-12-bbbbbbbb/", "digests/2025-03-12-cccccccc/", "digests/undated-dddddddd/"}
+
+
+def test_a_hostile_manifest_query_in_a_digest_name_is_text_everywhere():
+    hostile = '<script>alert(1)</script> [x](javascript:alert(2)) {{ x }}'
+    paper = make_paper(id="p", title="P", abstract="A.", digests=("2025-03-12-bbbbbbbb",), first_seen="2025-03-12")
+    digest = make_digest(id="2025-03-12-bbbbbbbb", day="2025-03-12", source="x.txt", paper_ids=("p",), query=hostile)
+    data = SiteData(make_catalog([paper], [digest]), TOPICS, {}, {})
+    files = render_site(data)
+    pages = {page.path: page for page in shell_pages(data)}
+    assert pages["digests/2025-03-12-bbbbbbbb/"].title == f"Digest: 12 March 2025 · \u201c{hostile}\u201d"  # escaped on filling
+    for text in (files["index.md"], files["digests/index.md"]):  # Markdown: no tag, link or template syntax left
+        assert "<script>" not in text and "](javascript:" not in text and "{{" not in text
+    for page in pages.values():  # HTML, never read by Markdown or a template: no tag and no link from the name
+        assert "<script>" not in page.body and 'href="javascript' not in page.body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["papers/p/"].body
+    assert "&#60;script&#62;alert(1)&#60;/script&#62;" in files["digests/index.md"]
 
 
 # ---- 6. topics index --------------------------------------------------------------------------
