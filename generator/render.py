@@ -62,7 +62,8 @@ class SiteData:
     @functools.cached_property
     def digest_names(self) -> dict[str, str]:
         """Digest id -> what a visitor reads for it (`digest_name`)."""
-        return {d.id: digest_name(d, n, {t.slug: t for t in self.topics}) for d, n in _numbered(self.catalog.digests)}
+        topics = {t.slug: t for t in self.topics}
+        return {d.id: digest_name(d, n, topics) for d, n in _numbered(self.catalog.digests)}
 
     @functools.cached_property
     def digest_sequence(self) -> tuple[Digest, ...]:
@@ -195,8 +196,9 @@ def _numbered(digests: Sequence[Digest]):
 
 
 def digest_name(digest: Digest, number: int, topics: Mapping[str, Topic]) -> str:
-    """A digest as people name it: its day, "#2" for a day's second digest (the first keeps the plain day, so a later
-    capture of the same day renames nothing), and the query or topic the manifest gives. Never its file name."""
+    """A digest as people name it: its day, "#2" for a day's second digest (the first keeps the plain day, so a capture
+    of the same day added later under a later file name renames nothing), and the topic or query the manifest gives.
+    Never its file name."""
     name = long_day(digest.day)
     if number > 1:
         name += f" #{number}"
@@ -208,7 +210,8 @@ def digest_name(digest: Digest, number: int, topics: Mapping[str, Topic]) -> str
 
 
 def external_links(paper: Paper) -> list[tuple[str, str]]:
-    """(label, url) for the paper page: arXiv and Hugging Face, then code and project links."""
+    """(label, url) for the paper page: arXiv, its PDF and Hugging Face (or a title search on both), then the GitHub,
+    other code and project links, web addresses only."""
     if paper.arxiv_id:
         links = [
             ("arXiv", f"https://arxiv.org/abs/{paper.arxiv_id}"),
