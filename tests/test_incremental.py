@@ -64,6 +64,11 @@ def test_an_added_digest_changes_only_the_files_it_touches(tmp_path):
                 "site/_report.json", "site_src/_report.json",  # the build report counts dumps
                 "site/api/ids.json", "site_src/api/ids.json"}  # the new papers' published ids
     expected |= {f"site/papers/{pid}/index.html" for pid in new_ids}
+    # the digests captured just before and after it: their previous/next links now lead to it
+    new_page = (project / "site" / "digests" / digest_id / "index.html").read_text()
+    neighbours = set(re.findall(r'href="\.\./\.\./digests/([^/"]+)/" rel="(?:prev|next)"', new_page))
+    assert len(neighbours) == 2, neighbours
+    expected |= {f"site/digests/{d}/index.html" for d in neighbours}
     expected |= {f"site/tags/{slug}/index.html" for slug in topics}
     expected_feeds = {f"{root}/feeds/{name}{ext}" for root in ("site", "site_src") for name in ("all", *topics) for ext in (".xml", ".atom")}
     # the extension's look-up shards that hold the new papers (generator/lookup.py)
