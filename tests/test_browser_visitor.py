@@ -1,5 +1,5 @@
 """The theme as a visitor meets it: every page kind at desktop and phone sizes, light and dark, in real Chromium (axe,
-console, requests), and page weight."""
+console, requests), plus the tags a shared link is shown with, robots.txt and page weight."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import base64
 import gzip
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
+import jinja2
 from playwright.sync_api import expect, sync_playwright
 
 from browser import BROWSER_ARGS, chromium_path, screenshot, serve_directory
+from conftest import ROOT, SITE_URL, build_site, make_project
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 SCHEMES = {"light": "default", "dark": "slate"}
@@ -257,7 +260,80 @@ def contrast(first: str, second: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
-# ---- web fonts and page weight (no browser) ---------------------------------------------
+# ---- what a shared link shows, robots.txt, page weight (no browser) ---------------------------------------------
+
+class HeadTags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.canonical = ""
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and (attrs.get("property") or attrs.get("name")):
+            self.meta[attrs.get("property") or attrs.get("name")] = attrs.get("content", "")
+        elif tag == "link" and attrs.get("rel") == "canonical":
+            self.canonical = attrs["href"]
+        self._in_title = tag == "title"
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+
+def head_tags(path: Path) -> HeadTags:
+    parser = HeadTags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_page_kind_carries_open_graph_and_twitter_card_tags(bundled_site):
+    site = bundled_site / "site"
+    for kind, path in {**page_kinds(site), "search": "search/", "about": "about/", "digests": "digests/"}.items():
+        tags = head_tags(site / path / "index.html")
+        for name in ("og:title", "og:description", "og:url", "og:site_name", "og:type", "twitter:card"):
+            assert tags.meta.get(name), f"{kind}: no {name}"
+        assert tags.meta["og:url"] == tags.canonical == SITE_URL + path, kind
+        assert tags.meta["og:site_name"] == "Paper Digest"
+        assert tags.title in (tags.meta["og:title"], f"{tags.meta['og:title']} - Paper Digest"), kind
+        assert "@@PD-" not in str(tags.meta), kind
+    paper = json.loads((site / "api/papers.json").read_text())[0]
+    tags = head_tags(site / "papers" / paper["id"] / "index.html")
+    assert tags.meta["og:title"] == paper["title"]
+    assert tags.meta["og:description"] == tags.meta["description"]
+
+
+HOSTILE = 'Evil "quoted" \'single\' <script>alert(1)</script> & <img src=x onerror=alert(2)> {{ config.site_name }}'
+
+
+def test_a_hostile_title_stays_text_in_the_shared_link_tags(tmp_path):
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    (dumps / "evil.txt").write_text(f"Mar 11, 2025\n{HOSTILE}\nAn abstract \"with\" <b>markup</b> & more.\nA Benign Paper\nAbout benign things.\n")
+    project = make_project(tmp_path / "project", dumps=dumps)
+    result = build_site(project)
+    assert result.returncode == 0, result.stderr[-2000:]
+    page = next((project / "site" / "papers").glob("evil-*/index.html"))
+    tags = head_tags(page)
+    assert tags.meta["og:title"] == HOSTILE
+    assert tags.meta["og:description"].startswith('An abstract "with"')
+    text = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "<img src=x" not in text
+
+
+def test_robots_txt_points_at_the_sitemap_by_its_absolute_url(bundled_site):
+    robots = (bundled_site / "site" / "robots.txt").read_text()
+    assert robots == f"User-agent: *\nDisallow:\nSitemap: {SITE_URL}sitemap.xml\n"
+    assert (bundled_site / "site" / "sitemap.xml").exists()
+    # without a site_url a Sitemap line could only be relative, which robots.txt does not allow: there is none
+    template = jinja2.Environment().from_string((ROOT / "overrides" / "robots.txt").read_text())
+    assert template.render(config={"site_url": ""}) == "User-agent: *\nDisallow:\n"
+
 
 def test_no_page_asks_for_web_fonts_and_page_weight_stays_under_100_kb(bundled_site):
     site = bundled_site / "site"
