@@ -65,6 +65,9 @@ def test_every_page_kind_passes_axe_without_console_errors_or_third_party_reques
                         page.goto(base + path, wait_until="networkidle")
                         if kind == "search":
                             expect(page.locator(".pd-search__results a.pd-search__title").first).to_be_visible()
+                            landmarks = page.locator("[role=search], search").count()
+                            if landmarks != 1:
+                                failures.append(f"{where}: {landmarks} search landmarks, not one")
                         shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
                         if shown != theme_scheme:
                             failures.append(f"{where}: scheme {shown}, not {theme_scheme}")
