@@ -188,7 +188,7 @@ def test_topics_index_by_count_then_a_to_z_with_plurals_and_no_empty_topic():
 
 def test_topic_descriptions_are_legible():
     css = (ROOT / "site_src/assets/paper-digest.css").read_text(encoding="utf-8")
-    block = css.split("/* issue 15c:", 1)[1]
+    block = css.split("/* Home, digests, topics index, paper pages:", 1)[1]
     rule = re.search(r"\.pd-topic-desc \{([^}]*)\}", block).group(1)
     assert "var(--md-default-fg-color)" in rule  # full contrast, dark mode included
     assert float(re.search(r"font-size: ([\d.]+)rem", rule).group(1)) >= 0.7  # 14 px with the theme's 20 px rem
