@@ -11,6 +11,7 @@ PAPERS, TOPICS, DIGESTS = "papers/", "tags/", "digests/"
 HOME = ""
 PAPERS_JSON = "api/papers.json"
 OPML = "feeds/topics.opml"
+FEED_STYLESHEET = "assets/feed.xsl"  # the XSLT every feed names, which shows it as a page in a browser
 ALL_FEED = "all"  # the all-papers feed's name, beside the topics' slugs
 UP = "../../"  # from a page in a section (papers/<id>/, tags/<slug>/, digests/<id>/) back to the site's root
 
