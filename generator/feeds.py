@@ -31,8 +31,8 @@ Rules:
 * Channel date: RSS ``lastBuildDate`` and Atom feed ``updated`` are the newest dated item's date.
   A feed without any dated item (empty, or undated papers only) has no ``lastBuildDate``, and its
   Atom ``updated`` is the 1970-01-01 date above.
-* Text: characters illegal in XML 1.0 are dropped from every string; titles and names are folded onto one
-  line. Titles are plain text in both formats, escaped once by XML (RSS 2.0 allows markup in ``description`` only;
+* Text: characters illegal in XML 1.0, DEL and the C1 controls are dropped from every string; titles and names
+  are folded onto one line. Titles are plain text in both formats, escaped once by XML (RSS 2.0 allows markup in ``description`` only;
   Atom says ``type="text"``). The RSS ``description`` carries HTML-escaped text (``<`` becomes ``&amp;lt;`` in the
   XML), which is how RSS readers, who render it as HTML, show ``<script>`` as text; the Atom ``summary`` is
   ``type="text"``. Nothing from a dump ever becomes markup; the only markup is the digest item's list, built here
@@ -75,8 +75,9 @@ ALL_SLUG = urls.ALL_FEED
 STYLESHEET_HREF = urls.relative(urls.feed_stem(ALL_SLUG).rpartition("/")[0] + "/", urls.FEED_STYLESHEET)
 SITE_URL_REQUIRED = "site_url is required for feeds: pass --site-url or set site_url in mkdocs.yml"
 
-# Everything outside XML 1.0's Char production (lone surrogates included).
-_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Everything outside XML 1.0's Char production (lone surrogates included), and DEL and the C1 controls, which XML 1.0
+# (2.2) asks documents to avoid and readers take for Windows-1252 (feedparser shows "\x91" as a quote).
+_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PARSER = etree.XMLParser(

@@ -20,7 +20,7 @@ from conftest import make_catalog, make_digest, make_paper
 
 SITE = "https://example.org/digest/"
 ATOM = "{http://www.w3.org/2005/Atom}"
-ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+ILLEGAL = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # what feeds drop
 
 TOPICS = (
     Topic("vision", "Vision", "Papers that see things.", ("image",), aliases=("sight",)),  # "sight" was merged here

@@ -3,7 +3,7 @@
   Shows a Paper Digest feed (RSS 2.0 or Atom 1.0) as a page when it is opened in a browser; feed readers ignore it.
   Every feed names it with <?xml-stylesheet type="text/xsl" href="../assets/feed.xsl"?>.
   Everything in a feed is text from a dump: it is only ever copied with value-of or an attribute value template,
-  which escape it, and disable-output-escaping is used nowhere. Item bodies are left out: RSS descriptions are
+  which escape it; output escaping is never turned off. Item bodies are left out: RSS descriptions are
   escaped HTML, which a stylesheet could show only by unescaping it.
 -->
 <xsl:stylesheet version="1.0"
