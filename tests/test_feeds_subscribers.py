@@ -3,6 +3,7 @@ authors, titles escaped once, and the stylesheet that shows a feed as a page in 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -297,3 +298,110 @@ def test_the_stylesheet_shows_the_feed_as_text(ext):
     subscribe = page.get_element_by_id("subscribe").text_content()
     assert "Subscribe: copy this URL into your feed reader" in subscribe
     assert f"{SITE}feeds/vision.{ext}" in subscribe
+
+
+# --------------------------------------------------------------------------- in the browser
+
+
+@contextlib.contextmanager
+def serve_feeds(root: Path):
+    """`serve_directory`, but .atom files served as application/xml. Chromium shows application/atom+xml (what most
+    hosts send for .atom) as plain text whatever its stylesheet, so only a host that sends XML gets Atom feeds shown
+    as a page; the RSS feeds (.xml) are XML everywhere."""
+    import functools
+    import http.server
+    import threading
+
+    from browser import _QuietHandler
+
+    class Handler(_QuietHandler):
+        extensions_map = {**_QuietHandler.extensions_map, ".atom": "application/xml"}
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def open_feed(page, url: str):
+    response = page.goto(url)
+    assert response is not None and response.ok, url
+    page.wait_for_selector("#feed-title", state="attached", timeout=15000)
+    return response
+
+
+def shown_titles(page) -> list[str]:
+    return page.locator("#items .item-title").all_text_contents()
+
+
+@pytest.mark.parametrize("ext", ["xml", "atom"])
+def test_chromium_shows_a_feed_as_a_page_with_hostile_text_as_text(tmp_path, ext):
+    from playwright.sync_api import sync_playwright
+
+    from browser import BROWSER_ARGS, chromium_path, screenshot
+
+    hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script> ]]> &amp; "q" \'s'
+    papers = [make_paper(id="h", title=hostile, authors=(hostile, "Ada"), first_seen="2025-03-12",
+                         digests=("2025-03-12-d",)),
+              make_paper(id="plain", title="PA&DA: Plain title", first_seen="2025-03-11", digests=("2025-03-11-d",))]
+    topic = Topic("vision", 'Vision <b>bold</b> & "co"', "About <i>it</i>", ())
+    site_url = "http://127.0.0.1/sub/"  # a sub-path site: the stylesheet is found relative to the feed
+    out = render_feeds(make_catalog(papers), (topic,), {"h": ["vision"], "plain": ["vision"]}, site_url)
+    root = tmp_path / "sub"
+    for path, text in out.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    (root / "assets").mkdir()
+    (root / "assets" / "feed.xsl").write_bytes(XSL.read_bytes())
+    executable = chromium_path()
+    with serve_feeds(tmp_path) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page()
+            open_feed(page, f"{base}sub/feeds/vision.{ext}")
+            screenshot(page, f"feed-vision-{ext}")
+            assert page.locator("#feed-title").text_content() == 'Paper Digest: Vision <b>bold</b> & "co"'
+            assert shown_titles(page) == [one_line(hostile), "PA&DA: Plain title"]
+            assert hostile in page.locator("#items .meta").first.text_content()
+            subscribe = page.locator("#subscribe").text_content()
+            assert "Subscribe: copy this URL into your feed reader" in subscribe
+            assert f"{site_url}feeds/vision.{ext}" in subscribe
+            # Nothing from the dump became markup or ran.
+            assert page.locator("img, script, b, i").count() == 0
+            assert page.evaluate("window.pwned") is None
+            assert page.title() == f'Paper Digest: Vision <b>bold</b> & "co" ({"RSS" if ext == "xml" else "Atom"} feed)'
+        finally:
+            browser.close()
+
+
+def test_chromium_shows_the_built_sites_feeds(bundled_site):
+    from playwright.sync_api import sync_playwright
+
+    from browser import BROWSER_ARGS, chromium_path
+
+    site = bundled_site / "site"
+    assert (site / "assets" / "feed.xsl").read_bytes() == XSL.read_bytes()  # shipped with the site
+    executable = chromium_path()
+    with serve_feeds(site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page()
+            for name in ("all.xml", "all.atom"):
+                text = (site / "feeds" / name).read_text(encoding="utf-8")
+                root = xml(text)
+                if root.tag == "rss":
+                    title = root.findtext("channel/title")
+                    titles = [item.findtext("title") for item in root.iter("item")]
+                else:
+                    title = root.findtext(f"{ATOM}title")
+                    titles = [entry.findtext(f"{ATOM}title") for entry in root.iter(f"{ATOM}entry")]
+                open_feed(page, f"{base}feeds/{name}")
+                assert page.locator("#feed-title").text_content() == title == "Paper Digest: all papers"
+                assert shown_titles(page) == titles and len(titles) > 50
+                assert any("&" in t for t in titles)  # PA&DA and friends, shown once escaped
+        finally:
+            browser.close()
