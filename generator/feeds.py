@@ -473,8 +473,8 @@ def check_shrink(
     the feed working, not a loss (a digest of 30 papers renews most of a 50-item feed). So an item missing from the
     new feed is lost if the feed got short, or if the item is newer than the oldest item the new feed still carries.
     A feed is short when it has fewer items than before; with `limit` (the feeds' item limit, as given to
-    `render_feeds`), fewer than before and fewer than `limit`: the all-papers feed holds whole days, so a day of
-    117 papers followed by a day of 30 takes it from 118 items to 31 or more without losing anything. A previous feed that cannot be parsed (or has no items) is ignored; a feed missing
+    `render_feeds`), fewer than before and fewer than `limit`: the all-papers feed holds whole days, so its length
+    follows the days' sizes (a day of 30 and a day of 117, then a day of 40 and that day of 30). A previous feed that cannot be parsed (or has no items) is ignored; a feed missing
     from `current` (or unparseable there) loses everything. Items are matched by guid. Messages are sorted by path;
     the caller decides whether to stop the build.
     """
