@@ -4,7 +4,8 @@ Render functions return text; nothing here touches the file system or the clock.
 
 Files made by `render_feeds` (paths relative to the site root):
 
-* ``feeds/all.xml`` + ``feeds/all.atom``: every paper, plus one item per dated digest;
+* ``feeds/all.xml`` + ``feeds/all.atom``: the newest papers in whole days, plus one item per dated digest of
+  those days;
 * ``feeds/<slug>.xml`` + ``feeds/<slug>.atom`` for every topic with papers (an empty topic gets none until it has
   some), and the same items under each alias of a topic (an old slug of a merged or renamed topic);
 * ``feeds/topics.opml``: OPML 2.0 listing the all-papers feed and every topic feed.
@@ -72,7 +73,6 @@ GENERATOR_URI = "https://lkiesow.github.io/python-feedgen"
 ALL_SLUG = urls.ALL_FEED
 # Relative to the feed (every feed is in feeds/): works under a sub-path site_url, on a mirror and on a local server,
 # and browsers refuse an XSLT stylesheet from another origin, so an absolute URL would break all but the live site.
-STYLESHEET_HREF = urls.relative(urls.feed_stem(ALL_SLUG).rpartition("/")[0] + "/", urls.FEED_STYLESHEET)
 SITE_URL_REQUIRED = "site_url is required for feeds: pass --site-url or set site_url in mkdocs.yml"
 
 # Everything outside XML 1.0's Char production (lone surrogates included), and DEL and the C1 controls, which XML 1.0
@@ -269,7 +269,8 @@ def _feed(
         for el in channel.findall("lastBuildDate"):
             channel.remove(el)
     # feedgen writes no processing instructions: the stylesheet that shows the feed as a page in a browser.
-    root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{STYLESHEET_HREF}"'))
+    href = urls.relative(urls.feed_stem(ALL_SLUG).rpartition("/")[0] + "/", urls.FEED_STYLESHEET)
+    root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"'))
     return etree.tostring(
         root.getroottree(), pretty_print=True, xml_declaration=True, encoding="UTF-8"
     ).decode("utf-8")

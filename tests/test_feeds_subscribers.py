@@ -212,8 +212,17 @@ def test_titles_are_escaped_exactly_once(out):
     assert channel.find("item").findtext("title") == "PA&DA: Jointly Sampling"
 
 
+def as_feedparser_reads(text: str) -> str:
+    """feedparser takes text that is all Latin-1 and valid UTF-8 as Latin-1 bytes for UTF-8 read wrongly and repairs it
+    ("Â¡" becomes "¡"): its guess, not our escaping. Anything else it returns as it was."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 HOSTILE_CHARS = st.sampled_from(["&", "<", ">", "]]>", '"', "'", "&amp;", "&lt;b&gt;", "<b>", "<script>", "\x00",
-                                 "\x01", "\x0b", "\x1f", "\x7f", "\x85", "\x91", "\ufffe", "\ud800", "\r\n", "\t", " ", "é", "🧪", "A"])
+                                 "\x01", "\x0b", "\x1f", "\x7f", "\x85", "\x91", "\ufffe", "\ud800", "\r\n", "\t", " ", "é", "Â¡", "🧪", "A"])
 HOSTILE_TEXT = st.lists(st.one_of(HOSTILE_CHARS, st.text(max_size=3)), min_size=1, max_size=12).map("".join)
 
 
@@ -232,8 +241,8 @@ def test_hostile_titles_and_authors_come_back_out_identical(title, authors):
     assert entry.findtext(f"{ATOM}title") == want_title
     assert [a.findtext(f"{ATOM}name") for a in entry.findall(f"{ATOM}author")] == want_authors
     atom_entry, = feedparser.parse(out["feeds/vision.atom"].encode()).entries
-    assert atom_entry.title == want_title and atom_entry.title_detail.type == "text/plain"
-    assert [a.get("name") for a in atom_entry.get("authors", [])] == want_authors
+    assert atom_entry.title == as_feedparser_reads(want_title) and atom_entry.title_detail.type == "text/plain"
+    assert [a.get("name") for a in atom_entry.get("authors", [])] == want_authors  # names are not "repaired"
     parsed = feedparser.parse(out["feeds/vision.xml"].encode())
     assert not parsed.bozo, parsed.get("bozo_exception")
     (rss_entry,) = parsed.entries
@@ -243,10 +252,10 @@ def test_hostile_titles_and_authors_come_back_out_identical(title, authors):
     if looks_like_html(want_title):
         assert rss_entry.title_detail.type == "text/html"
     else:
-        assert rss_entry.title == want_title and rss_entry.title_detail.type == "text/plain"
+        assert rss_entry.title == as_feedparser_reads(want_title) and rss_entry.title_detail.type == "text/plain"
     creator = ", ".join(want_authors)
     if want_authors and not looks_like_html(creator):
-        assert rss_entry.author == creator
+        assert rss_entry.author == as_feedparser_reads(creator)
 
 
 # --------------------------------------------------------------------------- the stylesheet
