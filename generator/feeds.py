@@ -33,11 +33,11 @@ Rules:
   A feed without any dated item (empty, or undated papers only) has no ``lastBuildDate``, and its
   Atom ``updated`` is the 1970-01-01 date above.
 * Text: characters illegal in XML 1.0, DEL and the C1 controls are dropped from every string; titles and names
-  are folded onto one line. Titles are plain text in both formats, escaped once by XML (RSS 2.0 allows markup in ``description`` only;
-  Atom says ``type="text"``). The RSS ``description`` carries HTML-escaped text (``<`` becomes ``&amp;lt;`` in the
-  XML), which is how RSS readers, who render it as HTML, show ``<script>`` as text; the Atom ``summary`` is
-  ``type="text"``. Nothing from a dump ever becomes markup; the only markup is the digest item's list, built here
-  with every title escaped.
+  are folded onto one line. Titles are plain text in both formats, escaped once by XML (RSS 2.0 allows markup in
+  ``description`` only; Atom says ``type="text"``). The RSS ``description`` carries HTML-escaped text (``<``
+  becomes ``&amp;lt;`` in the XML), which is how RSS readers, who render it as HTML, show ``<script>`` as text; the
+  Atom ``summary`` is ``type="text"``. Nothing from a dump ever becomes markup; the only markup is the digest item's
+  list, built here with every title escaped.
 * Authors: a paper's authors, when the dump gave them, are its RSS ``dc:creator`` (one element, names joined by
   ``", "``) and its Atom ``author`` elements (one per name). Every Atom feed has the site as its ``author``
   (name and uri), which RFC 4287 4.1.1 requires unless every entry has its own: entries with unknown authors (and
@@ -71,8 +71,6 @@ _BEFORE_ALL = datetime.min.replace(tzinfo=timezone.utc)  # sort key of undated i
 GENERATOR = "python-feedgen"
 GENERATOR_URI = "https://lkiesow.github.io/python-feedgen"
 ALL_SLUG = urls.ALL_FEED
-# Relative to the feed (every feed is in feeds/): works under a sub-path site_url, on a mirror and on a local server,
-# and browsers refuse an XSLT stylesheet from another origin, so an absolute URL would break all but the live site.
 SITE_URL_REQUIRED = "site_url is required for feeds: pass --site-url or set site_url in mkdocs.yml"
 
 # Everything outside XML 1.0's Char production (lone surrogates included), and DEL and the C1 controls, which XML 1.0
@@ -268,7 +266,8 @@ def _feed(
         channel = root.find("channel")
         for el in channel.findall("lastBuildDate"):
             channel.remove(el)
-    # feedgen writes no processing instructions: the stylesheet that shows the feed as a page in a browser.
+    # feedgen writes no processing instructions. Relative to the feed: it works under a sub-path site_url, on a mirror
+    # and on a local server, where an absolute URL would point at another origin, whose stylesheet browsers refuse.
     href = urls.relative(urls.feed_stem(ALL_SLUG).rpartition("/")[0] + "/", urls.FEED_STYLESHEET)
     root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"'))
     return etree.tostring(
@@ -351,7 +350,9 @@ def render_feeds(
         return built[paper.id]
 
     members = {slug: [item(p) for p in chosen[slug]] for slug in names}
-    everything = _whole_days(ordered, catalog.digests, limit, item, lambda d, when: _digest_item(d, when, papers, site_url))
+    everything = _whole_days(
+        ordered, catalog.digests, limit, item, lambda digest, when: _digest_item(digest, when, papers, site_url)
+    )
 
     out: dict[str, str] = {}
     outlines = []
@@ -400,7 +401,9 @@ def render_feeds(
     return out
 
 
-def _whole_days(ordered: Sequence[Paper], digests: Sequence[Digest], limit: int, paper_item, digest_item) -> list[_Item]:
+def _whole_days(
+    ordered: Sequence[Paper], digests: Sequence[Digest], limit: int, paper_item, digest_item
+) -> list[_Item]:
     """The all-papers feed's items: whole days, newest first, until there are at least `limit` items.
 
     A subscriber must get every paper of a day or none of it: the newest day is always whole however big, an older
@@ -475,8 +478,9 @@ def check_shrink(
     new feed is lost if the feed got short, or if the item is newer than the oldest item the new feed still carries.
     A feed is short when it has fewer items than before; with `limit` (the feeds' item limit, as given to
     `render_feeds`), fewer than before and fewer than `limit`: the all-papers feed holds whole days, so its length
-    follows the days' sizes (a day of 30 and a day of 117, then a day of 40 and that day of 30). A previous feed that cannot be parsed (or has no items) is ignored; a feed missing
-    from `current` (or unparseable there) loses everything. Items are matched by guid. Messages are sorted by path;
+    follows the days' sizes (a day of 30 and a day of 117, then a day of 40 and that day of 30). A previous feed
+    that cannot be parsed (or has no items) is ignored; a feed missing from `current` (or unparseable there) loses
+    everything. Items are matched by guid. Messages are sorted by path;
     the caller decides whether to stop the build.
     """
     if not 0 <= max_loss <= 1:

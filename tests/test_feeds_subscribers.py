@@ -221,8 +221,10 @@ def as_feedparser_reads(text: str) -> str:
         return text
 
 
-HOSTILE_CHARS = st.sampled_from(["&", "<", ">", "]]>", '"', "'", "&amp;", "&lt;b&gt;", "<b>", "<script>", "\x00",
-                                 "\x01", "\x0b", "\x1f", "\x7f", "\x85", "\x91", "\ufffe", "\ud800", "\r\n", "\t", " ", "é", "Â¡", "🧪", "A"])
+HOSTILE_CHARS = st.sampled_from([
+    "&", "<", ">", "]]>", '"', "'", "&amp;", "&lt;b&gt;", "<b>", "<script>",
+    "\x00", "\x01", "\x0b", "\x1f", "\x7f", "\x85", "\x91", "\ufffe", "\ud800", "\r\n", "\t", " ", "é", "Â¡", "🧪", "A",
+])
 HOSTILE_TEXT = st.lists(st.one_of(HOSTILE_CHARS, st.text(max_size=3)), min_size=1, max_size=12).map("".join)
 
 
