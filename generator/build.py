@@ -369,7 +369,7 @@ def render_feeds_guarded(options: BuildOptions, site_data: SiteData, todo: Plan)
     published = store.read_tree(options.site_dir, "feeds/*.xml")
     if not todo.complete:
         published = {path: text for path, text in published.items() if path in feed_files}
-    shrinking = feeds_module.check_shrink(published, feed_files)
+    shrinking = feeds_module.check_shrink(published, feed_files, limit=options.feed_limit)
     if shrinking and not options.allow_shrink:
         raise BuildError(f"refusing to publish: {shrinking[0]}" + (f" (and {len(shrinking) - 1} more feeds)" if len(shrinking) > 1 else ""))
     return feed_files

@@ -4,7 +4,8 @@ Render functions return text; nothing here touches the file system or the clock.
 
 Files made by `render_feeds` (paths relative to the site root):
 
-* ``feeds/all.xml`` + ``feeds/all.atom``: every paper, plus one item per dated digest;
+* ``feeds/all.xml`` + ``feeds/all.atom``: the newest papers in whole days, plus one item per dated digest of
+  those days;
 * ``feeds/<slug>.xml`` + ``feeds/<slug>.atom`` for every topic with papers (an empty topic gets none until it has
   some), and the same items under each alias of a topic (an old slug of a merged or renamed topic);
 * ``feeds/topics.opml``: OPML 2.0 listing the all-papers feed and every topic feed.
@@ -24,16 +25,27 @@ Rules:
   no ``pubDate``; their Atom entry (where ``updated`` is required) uses the fixed date
   1970-01-01T00:00:00 UTC (written ``1970-01-01T00:00:00+00:00``) and has no ``published``.
   Undated digests get no item.
-* ``limit`` caps the number of items per feed, digest items included (the all-papers feed holds at
-  most ``limit`` items in total); the newest ``limit`` items are kept.
+* ``limit`` caps the number of items of a topic feed (the newest ``limit`` are kept). The all-papers feed holds
+  whole days instead (a day's digest items and every paper first seen that day), newest first, until it has at least
+  ``limit`` items: its newest day is always whole, however big, so a subscriber never misses a paper of it; undated
+  papers fill what is left below ``limit``. It thus holds at most ``limit - 1`` items plus one day.
 * Channel date: RSS ``lastBuildDate`` and Atom feed ``updated`` are the newest dated item's date.
   A feed without any dated item (empty, or undated papers only) has no ``lastBuildDate``, and its
   Atom ``updated`` is the 1970-01-01 date above.
-* Text: characters illegal in XML 1.0 are dropped from every string; titles are folded onto one
-  line. RSS ``title``/``description`` carry HTML-escaped text (``<`` becomes ``&amp;lt;`` in the
-  XML), which is how RSS readers, who render both as HTML, show ``<script>`` as text; Atom uses
-  ``type="text"`` (plain, escaped once). Nothing from a dump ever becomes markup; the only markup
-  is the digest item's list, built here with every title escaped.
+* Text: characters illegal in XML 1.0, DEL and the C1 controls are dropped from every string; titles and names
+  are folded onto one line. Titles are plain text in both formats, escaped once by XML (RSS 2.0 allows markup in
+  ``description`` only; Atom says ``type="text"``). The RSS ``description`` carries HTML-escaped text (``<``
+  becomes ``&amp;lt;`` in the XML), which is how RSS readers, who render it as HTML, show ``<script>`` as text; the
+  Atom ``summary`` is ``type="text"``. Nothing from a dump ever becomes markup; the only markup is the digest item's
+  list, built here with every title escaped.
+* Authors: a paper's authors, when the dump gave them, are its RSS ``dc:creator`` (one element, names joined by
+  ``", "``) and its Atom ``author`` elements (one per name). Every Atom feed has the site as its ``author``
+  (name and uri), which RFC 4287 4.1.1 requires unless every entry has its own: entries with unknown authors (and
+  digest items) inherit it. RSS items with unknown authors have no ``dc:creator``.
+* Stylesheet: every feed starts with ``<?xml-stylesheet type="text/xsl" href="../assets/feed.xsl"?>`` (relative,
+  so it works under any site_url and on any host; browsers refuse a stylesheet from another origin). The
+  stylesheet (``site_src/assets/feed.xsl``, copied into the site by MkDocs) shows the feed in a browser as a page
+  with a "subscribe" hint; feed readers ignore it.
 """
 
 from __future__ import annotations
@@ -61,8 +73,9 @@ GENERATOR_URI = "https://lkiesow.github.io/python-feedgen"
 ALL_SLUG = urls.ALL_FEED
 SITE_URL_REQUIRED = "site_url is required for feeds: pass --site-url or set site_url in mkdocs.yml"
 
-# Everything outside XML 1.0's Char production (lone surrogates included).
-_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Everything outside XML 1.0's Char production (lone surrogates included), and DEL and the C1 controls, which XML 1.0
+# (2.2) asks documents to avoid and readers take for Windows-1252 (feedparser shows "\x91" as a quote).
+_ILLEGAL_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PARSER = etree.XMLParser(
@@ -125,9 +138,9 @@ def normalise_site_url(site_url: str | None) -> str:
 class _Item:
     """One feed item, format-neutral; built once and shared by every feed that lists it."""
 
-    __slots__ = ("guid", "when", "rank", "key", "title", "link", "text", "html", "categories")
+    __slots__ = ("guid", "when", "rank", "key", "title", "link", "text", "html", "categories", "authors")
 
-    def __init__(self, *, guid, when, rank, key, title, link, text="", html_body="", categories=()):
+    def __init__(self, *, guid, when, rank, key, title, link, text="", html_body="", categories=(), authors=()):
         self.guid = guid
         self.when = when  # datetime or None (undated)
         self.rank = rank  # 0 = digest, 1 = paper: digests first within a day
@@ -137,6 +150,7 @@ class _Item:
         self.text = text  # plain-text body (papers)
         self.html = html_body  # HTML body built here (digests)
         self.categories = categories  # ((slug, name), ...)
+        self.authors = authors  # plain-text names, one line each; () when unknown
 
 
 def _sorted(items: list[_Item]) -> list[_Item]:
@@ -160,6 +174,7 @@ def _paper_item(paper: Paper, site_url: str, categories) -> _Item:
         link=_paper_url(site_url, paper.id),
         text=_clean(paper.abstract).strip(),
         categories=categories,
+        authors=tuple(name for name in map(_one_line, paper.authors) if name),
     )
 
 
@@ -194,9 +209,13 @@ def _feed(
     page: str,
     self_url: str,
     items: Sequence[_Item],
+    site: str,
+    site_url: str,
 ) -> str:
     """Render one feed; `kind` is "rss" or "atom". Every date is set explicitly (feedgen would use now)."""
     fg = FeedGenerator()
+    if kind == "rss":
+        fg.load_extension("dc", atom=False, rss=True)
     fg.id(feed_id)
     fg.title(title)
     fg.description(description)
@@ -205,6 +224,9 @@ def _feed(
     fg.link(href=page, rel="alternate")
     fg.language("en")
     fg.generator(GENERATOR, uri=GENERATOR_URI)  # no version: upgrades must not rewrite every feed
+    if kind == "atom":
+        # RFC 4287 4.1.1: every entry needs an author; the site is the one of entries whose authors are unknown.
+        fg.author(name=site, uri=site_url)
     dated = [i.when for i in items if i.when is not None]
     newest = max(dated) if dated else None
     fg.updated(newest or EPOCH)  # sets Atom updated and RSS lastBuildDate; never left at now
@@ -216,17 +238,22 @@ def _feed(
         fe.updated(item.when or EPOCH)  # Atom only; feedgen defaults it to now
         if item.when is not None:
             fe.published(item.when)  # RSS pubDate / Atom published
+        # Titles are plain text in both formats (RSS 2.0 allows markup in description only): escaped once, by XML.
+        fe.title(item.title)
         if kind == "rss":
-            fe.title(_html_text(item.title))
             body = item.html or _html_text(item.text)
             if body:
                 fe.description(body)
+            if item.authors:
+                # One dc:creator with every name, as arXiv's feeds do: readers show one creator per item.
+                fe.dc.dc_creator(", ".join(item.authors))
         else:
-            fe.title(item.title)
             if item.html:
                 fe.summary(item.html, type="html")
             elif item.text:
                 fe.summary(item.text)
+            if item.authors:
+                fe.author([{"name": name} for name in item.authors])
         for slug, name in item.categories:
             if kind == "rss":
                 fe.category(term=name)
@@ -239,7 +266,13 @@ def _feed(
         channel = root.find("channel")
         for el in channel.findall("lastBuildDate"):
             channel.remove(el)
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+    # feedgen writes no processing instructions. Relative to the feed: it works under a sub-path site_url, on a mirror
+    # and on a local server, where an absolute URL would point at another origin, whose stylesheet browsers refuse.
+    href = urls.relative(urls.feed_stem(ALL_SLUG).rpartition("/")[0] + "/", urls.FEED_STYLESHEET)
+    root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"'))
+    return etree.tostring(
+        root.getroottree(), pretty_print=True, xml_declaration=True, encoding="UTF-8"
+    ).decode("utf-8")
 
 
 def _opml(site_name: str, site_url: str, outlines: Sequence[tuple[str, str, str, str]]) -> str:
@@ -317,27 +350,20 @@ def render_feeds(
         return built[paper.id]
 
     members = {slug: [item(p) for p in chosen[slug]] for slug in names}
-    everything = [item(p) for p in ordered[:limit]]
-    # catalog.digests runs newest day first: only digests as new as the `limit`-th newest can be among the items
-    dated = [d for d in catalog.digests if d.day]
-    cutoff = dated[limit - 1].day if len(dated) > limit else ""
-    for digest in dated:
-        if digest.day < cutoff:
-            break
-        when = _day(digest.day, f"digest {digest.id!r} day")
-        if when is not None:
-            everything.append(_digest_item(digest, when, papers, site_url))
+    everything = _whole_days(
+        ordered, catalog.digests, limit, item, lambda digest, when: _digest_item(digest, when, papers, site_url)
+    )
 
     out: dict[str, str] = {}
     outlines = []
 
     def emit(slug: str, name: str, title: str, description: str, page: str, items: list[_Item],
-             topic: str = "") -> None:
+             topic: str = "", cap: int | None = limit) -> None:
         if not topic:
             outlines.append((name, description, urls.absolute(site_url, urls.feed(slug)), page))
         if only is not None and slug != ALL_SLUG and (topic or slug) not in only:
             return
-        kept = _sorted(items)[:limit]
+        kept = _sorted(items)[:cap]
         for kind, ext in (("rss", "xml"), ("atom", "atom")):
             out[urls.feed(slug, ext)] = _feed(
                 kind,
@@ -347,6 +373,8 @@ def render_feeds(
                 page=page,
                 self_url=urls.absolute(site_url, urls.feed(slug, ext)),
                 items=kept,
+                site=site,
+                site_url=site_url,
             )
 
     emit(
@@ -356,6 +384,7 @@ def render_feeds(
         f"Every paper and daily digest on {site}, newest first.",
         site_url,
         everything,
+        cap=None,  # whole days, chosen above
     )
     for topic in topics:
         if not members[topic.slug]:
@@ -370,6 +399,37 @@ def render_feeds(
             emit(alias, name, f"{site}: {name}", description, page, members[topic.slug], topic=topic.slug)
     out[urls.OPML] = _opml(site, site_url, outlines)
     return out
+
+
+def _whole_days(
+    ordered: Sequence[Paper], digests: Sequence[Digest], limit: int, paper_item, digest_item
+) -> list[_Item]:
+    """The all-papers feed's items: whole days, newest first, until there are at least `limit` items.
+
+    A subscriber must get every paper of a day or none of it: the newest day is always whole however big, an older
+    day comes in whole only while the feed is still short of `limit`. Undated papers (no day to keep whole) fill
+    what is left below `limit`, by id. `ordered` is the papers in `paper_order`.
+    """
+    papers_of: dict[str, list[Paper]] = {}
+    undated: list[Paper] = []
+    for paper in ordered:
+        if _day(paper.first_seen, f"paper {paper.id!r} first_seen") is None:
+            undated.append(paper)
+        else:
+            papers_of.setdefault(paper.first_seen, []).append(paper)
+    digests_of: dict[str, list[Digest]] = {}
+    for digest in digests:  # catalog order: newest day first, then id
+        if _day(digest.day, f"digest {digest.id!r} day") is not None:
+            digests_of.setdefault(digest.day, []).append(digest)
+    items: list[_Item] = []
+    for day in sorted(digests_of.keys() | papers_of.keys(), reverse=True):
+        if len(items) >= limit:
+            break
+        when = _day(day, "day")
+        items += [digest_item(d, when) for d in digests_of.get(day, ())]
+        items += [paper_item(p) for p in papers_of.get(day, ())]
+    items += [paper_item(p) for p in undated[: max(0, limit - len(items))]]
+    return items
 
 
 # --------------------------------------------------------------------------- shrink guard
@@ -409,15 +469,18 @@ def _rank(when: datetime | None) -> float:
 
 
 def check_shrink(
-    previous: Mapping[str, str], current: Mapping[str, str], max_loss: float = 0.5
+    previous: Mapping[str, str], current: Mapping[str, str], max_loss: float = 0.5, limit: int | None = None
 ) -> list[str]:
     """One message per RSS feed (``*.xml``) that would lose more than `max_loss` of its items.
 
-    An item counts as lost when it is gone for no good reason: newer items pushing the oldest out of a feed that is
-    as long as before is the feed working, not a loss (a digest of 30 papers renews most of a 50-item feed). So an
-    item missing from the new feed is lost if the feed got shorter, or if the item is newer than the oldest item
-    the new feed still carries. A previous feed that cannot be parsed (or has no items) is ignored; a feed missing
-    from `current` (or unparseable there) loses everything. Items are matched by guid. Messages are sorted by path;
+    An item counts as lost when it is gone for no good reason: newer items pushing the oldest out of a full feed is
+    the feed working, not a loss (a digest of 30 papers renews most of a 50-item feed). So an item missing from the
+    new feed is lost if the feed got short, or if the item is newer than the oldest item the new feed still carries.
+    A feed is short when it has fewer items than before; with `limit` (the feeds' item limit, as given to
+    `render_feeds`), fewer than before and fewer than `limit`: the all-papers feed holds whole days, so its length
+    follows the days' sizes (a day of 30 and a day of 117, then a day of 40 and that day of 30). A previous feed
+    that cannot be parsed (or has no items) is ignored; a feed missing from `current` (or unparseable there) loses
+    everything. Items are matched by guid. Messages are sorted by path;
     the caller decides whether to stop the build.
     """
     if not 0 <= max_loss <= 1:
@@ -430,7 +493,7 @@ def check_shrink(
         if not before:
             continue
         after = _items(current.get(path)) or {}
-        shorter = len(after) < len(before)
+        shorter = len(after) < (len(before) if limit is None else min(len(before), limit))
         oldest_kept = min((_rank(when) for when in after.values()), default=float("inf"))
         lost = sum(1 for key, when in before.items() if key not in after and (shorter or _rank(when) > oldest_kept))
         if lost > max_loss * len(before):

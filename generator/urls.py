@@ -12,6 +12,7 @@ HOME = ""
 PAPERS_JSON = "api/papers.json"
 IDS_JSON = "api/ids.json"  # the published id map, read back by the next build (a CI runner has no other copy)
 OPML = "feeds/topics.opml"
+FEED_STYLESHEET = "assets/feed.xsl"  # the XSLT every feed names, which shows it as a page in a browser
 ALL_FEED = "all"  # the all-papers feed's name, beside the topics' slugs
 UP = "../../"  # from a page in a section (papers/<id>/, tags/<slug>/, digests/<id>/) back to the site's root
 
