@@ -152,6 +152,11 @@ def paper_keys(paper: Paper, normal: Callable[[str], str] = normalize_title) -> 
     return keys
 
 
+def distinct_papers(papers: Sequence[Paper]) -> int:
+    """How many papers these sightings are, by the one "same paper" rule (what `check` reports per dump)."""
+    return len(_group_sightings(papers, normalize_title))
+
+
 def _group_sightings(papers: Sequence[Paper], normal: Callable[[str], str]) -> list[list[int]]:
     """Sightings of the same paper (same arXiv id, or same normalised title), each group in sighting order."""
     parent = list(range(len(papers)))

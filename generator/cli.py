@@ -128,10 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .catalog import build_catalog
+    from .catalog import build_catalog, distinct_papers
     from .ingest import read_dumps
     from .models import printable
-    from .textclean import normalize_title
 
     dumps, general = read_dumps(args.paths)
     catalog, merge_problems = build_catalog(dumps)
@@ -141,7 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 "path": dump.path,
                 "format": dump.format,
                 "entries": dump.entries,
-                "papers": len({normalize_title(p.title) for p in dump.papers}),
+                "papers": distinct_papers(dump.papers),
                 "day": dump.day,
                 "quarantined": dump.quarantined,
                 "problems": [str(p) for p in dump.problems],

@@ -57,6 +57,18 @@ def test_check_text_output_summarises_and_warns_about_the_undated_dump():
     assert "001_120a7a50bfe0627e.txt: warning: no digest day" in result.stdout
 
 
+def test_check_counts_a_dumps_papers_by_the_catalogs_rule(tmp_path):
+    """One paper seen under two titles (same arXiv id) is one paper for `check`, as for the catalog."""
+    page = {"date": "2025-03-11", "dailyPapers": [
+        {"paper": {"id": "2503.00001", "title": "A First Title", "summary": "We study things."}},
+        {"paper": {"id": "2503.00001", "title": "A Revised Title", "summary": "We study things again."}},
+        {"paper": {"id": "2503.00002", "title": "Another Paper", "summary": "Something else."}}]}
+    (tmp_path / "d.json").write_text(json.dumps(page), encoding="utf-8")
+    result = run_cli("check", "--json", str(tmp_path / "d.json"))
+    report = json.loads(result.stdout)
+    assert [d["papers"] for d in report["dumps"]] == [2] and report["papers"] == 2, result.stdout + result.stderr
+
+
 def test_bundled_days_come_from_headers_and_the_manifest_year():
     dumps, problems = read_dumps([BUNDLED])
     assert not problems
