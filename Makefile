@@ -16,6 +16,8 @@ UV_VERSION := 0.13.8
 # web-ext (Mozilla's extension linter) for tests/test_extension_build.py, pinned with hashes in package-lock.json;
 # installed when npm is there (the test says what is missing when it is not).
 NPM ?= npm
+# pytest-xdist workers: CI has two cores; every worker builds its own copy of the bundled site once.
+TEST_WORKERS ?= 2
 NODE_TOOLS := node_modules/.installed
 
 export NO_MKDOCS_2_WARNING := 1
@@ -39,7 +41,7 @@ site: $(RUNTIME)
 	$(PY) -m generator build --dumps $(DUMPS) --site-dir $(SITE_DIR) $(if $(SITE_URL),--site-url "$(SITE_URL)")
 
 test: $(DEV) $(if $(shell command -v $(NPM) 2>/dev/null),$(NODE_TOOLS))
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 check: $(RUNTIME)
 	$(PY) -m generator check $(DUMPS)
