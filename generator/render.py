@@ -62,7 +62,8 @@ class SiteData:
     @functools.cached_property
     def digest_names(self) -> dict[str, str]:
         """Digest id -> what a visitor reads for it (`digest_name`)."""
-        topics = {t.slug: t for t in self.topics}
+        # A manifest may name a topic by an old slug (an alias) or by its name: each reads as the topic's name today.
+        topics = {**{key: t for t in self.topics for key in (*t.aliases, t.name.lower())}, **{t.slug: t for t in self.topics}}
         return {d.id: digest_name(d, n, topics) for d, n in _numbered(self.catalog.digests)}
 
     @functools.cached_property
@@ -203,7 +204,8 @@ def digest_name(digest: Digest, number: int, topics: Mapping[str, Topic]) -> str
     if number > 1:
         name += f" #{number}"
     if digest.topic:
-        name += f" · {topics[digest.topic].name if digest.topic in topics else digest.topic}"
+        topic = topics.get(digest.topic) or topics.get(digest.topic.lower())
+        name += f" · {topic.name if topic else digest.topic}"
     if digest.query and digest.query != digest.topic:
         name += f" · \u201c{digest.query}\u201d"
     return name

@@ -3,6 +3,8 @@ one test per defect the issue listed, on rendered pages and on built sites."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import html
 import json
 import re
@@ -120,6 +122,18 @@ def test_digests_are_named_by_day_with_a_number_and_their_query_never_by_file_na
     assert ">12 March 2025</a>" in paper and ">12 March 2025 #2 · \u201cspeech\u201d</a>" in paper
     shown = [files["index.md"], index] + [p.body + p.title for p in pages.values()]
     assert not [text for text in shown if FILE_NAME.search(visible_text(text))]
+
+
+def test_a_digest_whose_manifest_names_its_topic_by_an_old_slug_or_by_name_reads_the_topics_name():
+    data = two_digest_day()
+    renamed = tuple(dataclasses.replace(t, name="Speech and audio", aliases=("voice",)) if t.slug == "speech" else t
+                    for t in data.topics)
+    for label in ("voice", "speech", "Speech and AUDIO"):
+        digests = tuple(dataclasses.replace(d, topic=label, query="") if d.id == "2025-03-12-cccccccc" else d
+                        for d in data.catalog.digests)
+        named = SiteData(dataclasses.replace(data.catalog, digests=digests), renamed, data.tags, data.related,
+                         data.site_url)
+        assert named.digest_names["2025-03-12-cccccccc"] == "12 March 2025 #2 · Speech and audio", label
 
 
 def test_no_visitor_page_of_the_bundled_site_shows_a_dump_file_name(bundled_site):
