@@ -128,68 +128,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .catalog import build_catalog, distinct_papers
-    from .ingest import read_dumps
-    from .models import printable
+    from .check import check_dumps, format_check
 
-    dumps, general = read_dumps(args.paths)
-    catalog, merge_problems = build_catalog(dumps)
-    report = {
-        "dumps": [
-            {
-                "path": dump.path,
-                "format": dump.format,
-                "entries": dump.entries,
-                "papers": distinct_papers(dump.papers),
-                "day": dump.day,
-                "quarantined": dump.quarantined,
-                "problems": [str(p) for p in dump.problems],
-            }
-            for dump in dumps
-        ],
-        "papers": len(catalog.papers),
-        "problems": [str(p) for p in (*general, *merge_problems)],
-    }
-    failed = bool(general) and any(p.severity == "error" for p in general) or not all(d.clean for d in dumps)
-    if not dumps and not general:
-        report["problems"].append("no dumps found")
-        failed = True
+    report, failed = check_dumps(args.paths)
     if args.json:
         json.dump(report, sys.stdout, indent=2)  # ASCII: a file name may hold undecodable bytes
         sys.stdout.write("\n")
     else:
-        for item in report["dumps"]:
-            day = item["day"] or "undated"
-            print(printable(f"{item['path']}: {item['format']}, {day}, {item['entries']} entries, {item['papers']} papers"))
-            for problem in item["problems"]:
-                print(f"  {problem}")
-        for problem in report["problems"]:
-            print(problem)
-        total = sum(item["entries"] for item in report["dumps"])
-        print(f"{len(dumps)} dumps, {total} entries, {report['papers']} distinct papers"
-              + (", problems found" if failed else ""))
+        sys.stdout.write(format_check(report, failed))
     return 1 if failed else 0
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    from .catalog import build_catalog
-    from .ingest import read_dumps
-    from .topic_report import format_report, topic_report
-    from .topics import TaxonomyError, load_taxonomy, tag_papers
+    from .topic_report import format_report, report_on
+    from .topics import TaxonomyError
 
     if args.top < 1:
         print(f"--top must be at least 1, not {args.top}", file=sys.stderr)
         return 2
     try:
-        topics = load_taxonomy(args.topics)
+        report, problems = report_on(args.dumps, args.topics, top=args.top)
     except TaxonomyError as error:
         print(error, file=sys.stderr)
         return 1
-    dumps, general = read_dumps([args.dumps])
-    catalog, _ = build_catalog(dumps)
-    for problem in general:
+    for problem in problems:
         print(problem, file=sys.stderr)
-    report = topic_report(catalog.papers, topics, tag_papers(catalog.papers, topics), top=args.top)
     if args.json:
         json.dump(report.as_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

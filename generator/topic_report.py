@@ -7,11 +7,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 
-from .models import Paper, Topic
-from .topics import THRESHOLD, Tagging
+from .catalog import build_catalog
+from .ingest import read_dumps
+from .models import Paper, Problem, Topic
+from .topics import THRESHOLD, Tagging, load_taxonomy, tag_papers
 
 WEAK = THRESHOLD + 1  # a tag scoring less than this rests on one title phrase or a few abstract mentions
 MIN_OVERLAP = 3  # pairs of topics sharing fewer papers are not worth a maintainer's look
@@ -183,3 +186,12 @@ def format_report(report: Report) -> str:
     if not report.suggestions:
         lines.append("  (too few weakly tagged papers to cluster)")
     return "\n".join(lines) + "\n"
+
+
+def report_on(dumps_dir: Path, taxonomy: Path, top: int) -> tuple[Report, list[Problem]]:
+    """The report on the dumps in `dumps_dir` tagged with the taxonomy file (TaxonomyError when it is unusable), and
+    the problems met reading the dumps."""
+    topics = load_taxonomy(taxonomy)
+    dumps, general = read_dumps([dumps_dir])
+    catalog, _ = build_catalog(dumps)
+    return topic_report(catalog.papers, topics, tag_papers(catalog.papers, topics), top=top), list(general)
