@@ -95,7 +95,7 @@ class FastPagesPlugin(BasePlugin):
 
     def on_env(self, env, config, files):
         # MkDocs makes a new Jinja environment every build; keeping the compiled theme templates between the builds
-        # of one process (the preview server's, in its kept state) spares ~0.5 s a build.
+        # of one process (the preview server's, in its kept state) spares compiling them again (BENCHMARKS.md).
         if self.templates is not None:
             env.bytecode_cache = self.templates
         return env

@@ -6,11 +6,11 @@ weak ones), then the other versions of the same work (`version=True`). Terms com
 generator/terms.py (words and adjacent-word phrases, one plural normal form, stop words).
 `RelatedIndex.build`
 is the same computation, also keeping what it fitted, so that `index.add(new_papers)` can
-give a new digest's papers their neighbours in ~0.1 s at 50,000 (see RelatedIndex).
+give a new digest's papers their neighbours without refitting (see RelatedIndex).
 
-It has to scale to an archive of 50,000 papers (~30 s and 1.1 GB over the catalog on two
-cores, two thirds of it the vectors, made by generator/tfidf.py exactly as scikit-learn's
-TfidfVectorizer would; exact=True ~64 s; see bench/bench_related.py), so it never
+It has to scale to an archive of 50,000 papers (the vectors, made by generator/tfidf.py
+exactly as scikit-learn's TfidfVectorizer would, are most of the cost; bench/bench_related.py
+and BENCHMARKS.md have the figures, exact=True against the default), so it never
 builds the N x N similarity matrix and never multiplies full vectors against everything:
 
 * Only terms that two or more papers use can make two papers alike, so those are the only
@@ -47,9 +47,9 @@ from generator.tfidf import TfidfBigrams
 
 __all__ = ["RelatedIndex", "compute_related", "shared_terms"]
 
-# Chosen on the bundled dumps (the hard case: weak, close neighbours), for P heavy terms / C
-# candidates: P=20/C=40 keeps 92% of top-5 lists identical to exact, 30/60 98.6%, 60/60 100%;
-# at 50,000 synthetic papers the similarity step takes ~7 s with 20 terms, ~8-10 s with 30.
+# Chosen on the bundled dumps (the hard case: weak, close neighbours) by how many top-5 lists
+# stay identical to the exact computation, against the similarity step's time at 50,000
+# synthetic papers (bench/bench_related.py; the figures are in BENCHMARKS.md).
 _PRUNE_TERMS = 30
 _CANDIDATES = 60
 # With exact=True the candidates come from the exact float32 product; a few spare ones
@@ -147,9 +147,8 @@ class RelatedIndex:
       shared by two papers has no usable vocabulary: `add` gives every new paper ().
 
     Memory: the float32 CSR rows (grown in place with 1/8 slack, never duplicated), the
-    vocabulary (dict, idf, term names, bigram parts) and the ids; see `memory()`. At 50,000
-    synthetic papers: matrix 45 MB, vocabulary 137 MB, ids 5 MB; an add of 30 papers takes
-    ~0.1 s (bench/bench_related.py --add). Not thread-safe: one `add` at a time.
+    vocabulary (dict, idf, term names, bigram parts) and the ids; see `memory()` (figures at
+    50,000 papers: bench/bench_related.py --add, BENCHMARKS.md). Not thread-safe: one `add` at a time.
     """
 
     def __init__(

@@ -2,8 +2,8 @@
 the search page (`site_src/assets/search.js`) queries in the browser, downloading only the shards that hold the
 query's words and the result cards it shows.
 
-Why not Pagefind: its indexer is linear at about 1.3 ms and 115 KB of memory a paper on two cores (64 s and 5.7 GB
-at 50,000 papers, BENCHMARKS.md), more than the whole build may take. This index is built from the catalog in
+Why not Pagefind: its indexer's time and memory grow linearly at a high rate per paper (BENCHMARKS.md has the
+figures at 50,000 papers), more than the whole build may take. This index is built from the catalog in
 seconds and stays small: a query downloads the manifest, one shard per word and one card chunk per ten results.
 
 Files (paths relative to the index folder; every name but the manifest carries its content's hash, so a browser

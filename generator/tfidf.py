@@ -3,7 +3,7 @@ min_df=..., max_df=..., dtype=float32)` gives with `generator.terms` as its anal
 without its vocabulary of every bigram in the corpus.
 
 scikit-learn counts every distinct bigram in a dictionary of strings before `min_df` throws most of them away: at
-50,000 papers that is 18 s or more and 1.5 GB (BENCHMARKS.md). Here words become integers as they are read, a bigram
+50,000 papers that is most of the related stage's time and memory (BENCHMARKS.md). Here words become integers as they are read, a bigram
 is a pair of integers, the plural rule runs once per distinct word, counting and pruning are numpy sorts, and only the
 terms that survive `min_df` ever become strings. tests/test_related.py checks the output against scikit-learn's on the
 bundled dumps.

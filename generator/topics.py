@@ -253,11 +253,11 @@ def _phrases(entry: _Map, key: str, label: str, *, required: bool) -> tuple[str,
 #
 # Each phrase's meaning is its regex (_phrase_pattern). Running one alternation per topic
 # over every text is the obvious design, but Python's re tries every branch at every
-# character: about 5 ms a paper for 40 topics, minutes for a 50,000-paper archive. Instead
+# character: minutes for a 50,000-paper archive (BENCHMARKS.md). Instead
 # all phrases go into one index: a text is split into words once, one-word phrases are
 # found by set intersection and two-word phrases by adjacent word pairs, and only longer or
 # unusual phrases whose first words are present run their regex. The result is the same
-# (tests/test_topics.py checks it against the regexes) at some 70 us a paper.
+# (tests/test_topics.py checks it against the regexes) at a small fraction of the cost.
 
 
 def _phrase_pattern(phrase: str) -> str:
