@@ -8,6 +8,7 @@ import http.server
 import os
 import shutil
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_directory(root: Path):
-    """A static server for `root` on 127.0.0.1 on a free port; yields its base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+def serve_directory(root: Path, types: Mapping[str, str] | None = None):
+    """A static server for `root` on 127.0.0.1 on a free port; yields its base URL. `types`: file suffix -> the
+    Content-Type to send instead of the usual one."""
+    handler = _QuietHandler
+    if types:
+        handler = type("_TypedHandler", (_QuietHandler,), {"extensions_map": {**_QuietHandler.extensions_map, **types}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -4,9 +4,9 @@ console, requests), plus the tags a shared link is shown with, robots.txt and pa
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +15,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from browser import BROWSER_ARGS, chromium_path, screenshot, serve_directory
 from conftest import ROOT, SITE_URL, build_site, make_project
+
+sys.path.insert(0, str(ROOT / "bench"))
+import page_weight  # noqa: E402
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 SCHEMES = {"light": "default", "dark": "slate"}
@@ -350,11 +353,7 @@ def test_no_page_asks_for_web_fonts_and_page_weight_stays_under_100_kb(bundled_s
     for path in site.rglob("*.html"):
         assert "fonts.googleapis" not in path.read_text(encoding="utf-8"), path
     for kind in ("home", "topic", "paper"):
-        page = site / kinds[kind] / "index.html"
-        text = page.read_bytes()
-        weight = len(gzip.compress(text))
-        for ref in re.findall(rb'(?:href|src)="([^"?#]+\.(?:css|js))"', text):
-            asset = (page.parent / ref.decode()).resolve()
-            if asset.is_relative_to(site.resolve()):
-                weight += len(gzip.compress(asset.read_bytes()))
+        page = site / kinds[kind] / "index.html"  # weighed as bench/page_weight.py weighs: document and its assets
+        weight = page_weight.gzipped(page.read_bytes()) + sum(page_weight.gzipped(a.read_bytes())
+                                                              for a in page_weight.assets(site, page))
         assert weight <= 100_000, f"{kind}: {weight} bytes gzipped with its styles and scripts"

@@ -3,7 +3,6 @@ authors, titles escaped once, and the stylesheet that shows a feed as a page in 
 
 from __future__ import annotations
 
-import contextlib
 import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -314,28 +313,13 @@ def test_the_stylesheet_shows_the_feed_as_text(ext):
 # --------------------------------------------------------------------------- in the browser
 
 
-@contextlib.contextmanager
 def serve_feeds(root: Path):
     """`serve_directory`, but .atom files served as application/xml. Chromium shows application/atom+xml (what most
     hosts send for .atom) as plain text whatever its stylesheet, so only a host that sends XML gets Atom feeds shown
     as a page; the RSS feeds (.xml) are XML everywhere."""
-    import functools
-    import http.server
-    import threading
+    from browser import serve_directory
 
-    from browser import _QuietHandler
-
-    class Handler(_QuietHandler):
-        extensions_map = {**_QuietHandler.extensions_map, ".atom": "application/xml"}
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve_directory(root, types={".atom": "application/xml"})
 
 
 def open_feed(page, url: str):
