@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.catalog import build_catalog  # noqa: E402
 from generator.ingest import read_dumps  # noqa: E402
-from generator.models import Dump, Paper  # noqa: E402
+from generator.model import Dump, Paper  # noqa: E402
 from generator.readers.base import make_paper  # noqa: E402
 from generator.validate import read_valid_dump  # noqa: E402
 

@@ -116,7 +116,7 @@ def worker(corpus_path: str, exact: bool, out_path: str) -> None:
     """Runs in the fresh subprocess: load, time one compute_related call, report."""
     sys.path.insert(0, str(ROOT))
     import generator.related as related
-    from generator.models import Paper
+    from generator.model import Paper
 
     rows = json.loads(Path(corpus_path).read_text())
     papers = [Paper(title=t, abstract=a, id=i) for i, t, a in rows]
@@ -156,7 +156,7 @@ def worker(corpus_path: str, exact: bool, out_path: str) -> None:
 def add_worker(corpus_path: str, n: int, new: int, adds: int, compare: bool, out_path: str) -> None:
     """Runs in the fresh subprocess: build an index on n papers, then time `adds` adds."""
     sys.path.insert(0, str(ROOT))
-    from generator.models import Paper
+    from generator.model import Paper
     from generator.related import RelatedIndex, compute_related
 
     rows = json.loads(Path(corpus_path).read_text())

@@ -1,6 +1,7 @@
-"""The orchestrator: gather everything (ingest, catalog, topics, related, pages, feeds), then write, render, publish.
+"""The orchestrator: gather the whole site's model (parse, tag, related), plan against the last one, then render,
+write and publish what changed.
 
-Reads like a table of contents; each step is one call into the module that owns it.
+`_build` reads like a table of contents; each step is one function here calling into the module that owns the work.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from pathlib import Path
 import yaml
 
 from . import feeds as feeds_module
-from . import parallel, store, urls
+from . import pages, parallel, store, urls
 from .progress import Meter
 from .catalog import MAX_IDS_BYTES, CatalogMemo, IdMapError, build_catalog, ids_text, parse_ids, with_site_ids
+from .pages.common import Fragments
 from .plan import Plan, changes, plan
 from .ingest import parse_each, read_dumps
-from .models import Catalog, Dump, Problem, printable
+from .model import Catalog, Dump, Problem, Site, printable
 from .fastpages import (FAST_SECTIONS, SHELL_MARKDOWN, SHELL_SOURCE, FastPagesPlugin, TemplateCache, is_fast_output,
                         is_fast_page, linked_fast_pages, read_shell, rewrite_sitemap, write_pages)
 from .lookup import lookup_files
 from .related import RelatedIndex
-from .render import SiteData, page_paths, paper_shell_pages, render_site, shell_pages, topic_redirects
 from .search import build_index as build_search_index
 from .similar_index import stage_index as stage_similar_index
 from .topics import TaxonomyError, assign_topics, load_taxonomy, topic_for_label, topic_index
@@ -60,6 +61,7 @@ class BuildOptions:
     allow_shrink: bool = False
     strict: bool = False
     run_mkdocs: bool = True
+    markdown: bool = False  # also write the fast pages into the docs folder as Markdown (pages.markdown_sources)
     quiet: bool = False
     lock_wait: float = 0.0  # seconds to wait for another build of the same site folder (0: fail at once)
 
@@ -172,16 +174,36 @@ def forced_topics(catalog: Catalog, topics, index) -> tuple[dict[str, list[str]]
 
 
 @dataclasses.dataclass
+class Cache:
+    """What a build keeps to skip work in the next one, whatever else changed: parsed dumps by content, the catalog's
+    merge memo, the theme's compiled templates, the taxonomy's phrase index."""
+
+    dumps: dict[str, Dump] = dataclasses.field(default_factory=dict)
+    catalog: CatalogMemo = dataclasses.field(default_factory=CatalogMemo)
+    templates: TemplateCache = dataclasses.field(default_factory=TemplateCache)
+    taxonomy: tuple = ((), None)  # the topics and their index for tagging (topics.topic_index)
+
+
+@dataclasses.dataclass
 class SiteState:
-    """What a finished build knew; the preview server keeps it so the next build redoes only what new dumps change."""
+    """All a finished build leaves for the next one (the only state the preview server holds between builds): the
+    cache, the site it derived with its rendered fragments, and the related-papers index, so that the next build
+    redoes only what new dumps change when nothing else changed."""
 
     inputs: str  # fingerprint of the configuration, theme overrides, taxonomy and hand-written pages
-    dump_cache: dict[str, Dump]
-    site_data: SiteData
+    cache: Cache
+    site: Site
+    fragments: Fragments
     related_index: RelatedIndex
-    catalog_memo: CatalogMemo = dataclasses.field(default_factory=CatalogMemo)
-    templates: TemplateCache = dataclasses.field(default_factory=TemplateCache)  # the theme's, compiled
-    taxonomy: tuple = ((), None)  # the topics and their index for tagging (topics.topic_index)
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What a build reads besides the dumps: where the docs are, the public URL, and the fingerprint of it all."""
+
+    docs_dir: Path
+    site_url: str
+    inputs: str
 
 
 def inputs_fingerprint(options: BuildOptions, docs_dir: Path) -> str:
@@ -207,7 +229,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
     try:
         with store.site_lock(options.site_dir, wait=options.lock_wait):
             store.recover_site(options.site_dir)  # what a killed build left: finish its publish, or drop its staging
-            return _build(options, reporter, previous)
+            return _build(options, reporter or Reporter(options.quiet), previous)
     except store.SiteLocked as error:
         raise BuildError(str(error)) from None
     finally:
@@ -215,119 +237,147 @@ def build(options: BuildOptions, reporter: Reporter | None = None, previous: Sit
             gc.enable()
 
 
-def _build(options: BuildOptions, reporter: Reporter | None, previous: SiteState | None) -> BuildResult:
-    """Gather the whole site's model, compare it with the previous one (nothing, for a full build), write what changed:
-    parse, tag, related, render, write (generated sources), mkdocs (theme pages), pages, search, publish."""
-    reporter = reporter or Reporter(options.quiet)
+def _build(options: BuildOptions, reporter: Reporter, previous: SiteState | None) -> BuildResult:
+    """Gather the whole site's model, compare it with the previous one (nothing, for a full build), write what
+    changed. One path for both: a full build is an incremental build against nothing."""
+    setup = read_setup(options)
+    kept = previous if previous is not None and previous.inputs == setup.inputs else None  # else: against nothing
+    cache = previous.cache if previous is not None else Cache()
+    catalog, ids_before, problems = parse(options, cache, reporter)
+    change = changes(kept.site.catalog if kept else None, catalog)
+    with parallel.Jobs() as jobs:
+        if change.complete and options.run_mkdocs:  # the search index needs only the catalog: made on the other core
+            jobs.start("search", build_search_index, catalog.papers)
+        site, related_index = enrich(options, setup, catalog, change, kept, cache, problems, reporter)
+        todo = plan(change, site, kept.site if kept else None)
+        fragments = Fragments() if todo.complete else kept.fragments.without(todo.papers)
+        sources = render(options, site, fragments, todo, problems, reporter)
+        written, removed = write_sources(options, setup, sources, todo, problems, reporter)
+        if options.run_mkdocs:
+            publish_site(options, setup, site, fragments, todo, related_index, cache, jobs, reporter)
+    keep_ids(options, catalog, ids_before)
+    return BuildResult(len(catalog.papers), len(catalog.digests), len(site.topics), problems, written, removed,
+                       reporter.timings, incremental=not todo.complete,
+                       state=SiteState(setup.inputs, cache, site, fragments, related_index))
+
+
+def read_setup(options: BuildOptions) -> Setup:
     config = read_config(options.config)
     docs_dir = options.config.parent / str(config.get("docs_dir") or "docs")
     try:
         site_url = feeds_module.normalise_site_url(options.site_url or str(config.get("site_url") or ""))
     except feeds_module.FeedError as error:
         raise BuildError(str(error)) from error
-    inputs = inputs_fingerprint(options, docs_dir)
-    kept = previous if previous is not None and previous.inputs == inputs else None  # else: against nothing
-    dump_cache = previous.dump_cache if previous else {}
-    catalog_memo = previous.catalog_memo if previous else CatalogMemo()
-    templates = previous.templates if previous else TemplateCache()
+    return Setup(docs_dir, site_url, inputs_fingerprint(options, docs_dir))
 
+
+def parse(options: BuildOptions, cache: Cache, reporter: Reporter) -> tuple[Catalog, str | None, list[Problem]]:
+    """Stage "parse": the catalog of every dump (only new ones parsed), ids.json as it was, the problems found."""
     with reporter.stage("parse") as info:
-        catalog, ids_before, problems = read_catalog(options.dumps, options.site_dir, dump_cache, catalog_memo, info["meter"])
+        catalog, ids_before, problems = read_catalog(options.dumps, options.site_dir, cache.dumps, cache.catalog, info["meter"])
         quarantined = sum(1 for d in catalog.dumps if d.quarantined)
         info["detail"] = (f"{len(catalog.dumps)} dumps, {sum(d.entries for d in catalog.dumps)} entries, "
                           f"{len(catalog.papers)} papers" + (f", {quarantined} dumps quarantined" if quarantined else ""))
     if not catalog.papers:
         raise BuildError(f"{options.dumps}: no papers in any dump; nothing to publish")
+    return catalog, ids_before, problems
 
-    change = changes(kept.site_data.catalog if kept else None, catalog)
-    # The search index needs only the catalog: a complete build makes it on the other core while related papers are found.
-    search = parallel.Background(build_search_index, catalog.papers) if change.complete and options.run_mkdocs else None
-    similar = None
+
+def enrich(options: BuildOptions, setup: Setup, catalog: Catalog, change, kept: SiteState | None, cache: Cache,
+           problems: list[Problem], reporter: Reporter) -> tuple[Site, RelatedIndex]:
+    """Stages "tag" and "related": the derived site, its topics and related papers found for what `change` holds
+    (everything, against nothing), the rest taken from the kept site."""
+    with reporter.stage("tag") as info:
+        try:
+            topics = load_taxonomy(options.topics)
+        except (TaxonomyError, OSError) as error:
+            raise BuildError(str(error)) from error
+        if cache.taxonomy[0] != topics:
+            cache.taxonomy = (topics, topic_index(topics))
+        forced, found = forced_topics(catalog, topics, cache.taxonomy[1])
+        problems += found
+        tags = {**(kept.site.tags if not change.complete else {}), **assign_topics(change.papers, topics, forced=forced, index=cache.taxonomy[1])}
+        info["detail"] = f"{len(topics)} topics" + ("" if change.complete else f", {len(change.papers)} papers retagged")
+
+    with reporter.stage("related") as info:
+        if change.complete:
+            related_index, related = RelatedIndex.build(
+                catalog.papers, progress=info["meter"].start(len(catalog.papers), "papers").callback)
+        else:  # the new papers' neighbours, against the vocabulary the complete build fitted
+            related_index = kept.related_index
+            related = {**kept.site.related, **related_index.add(change.new_papers)}
+        links = sum(1 for rels in related.values() for r in rels if not r.version)
+        versions = sum(1 for rels in related.values() for r in rels if r.version)
+        info["detail"] = f"{links} links" + (f", {versions} to other versions" if versions else "")
+    return Site(catalog, topics, tags, related, setup.site_url), related_index
+
+
+def render(options: BuildOptions, site: Site, fragments: Fragments, todo: Plan, problems: list[Problem],
+           reporter: Reporter) -> dict[str, str]:
+    """Stage "render": the generated sources for the docs folder (the pages MkDocs renders, the API, the report,
+    the look-up shards, the feeds the plan touches), by path relative to it."""
+    with reporter.stage("render") as info:
+        files = {**pages.sources(site, fragments), SHELL_SOURCE: SHELL_MARKDOWN,
+                 REPORT: build_report(site.catalog, problems, options.dumps),
+                 urls.IDS_JSON: ids_text(site.catalog.ids),  # published, so that a build elsewhere keeps these ids
+                 **lookup_files(site.catalog.papers, site.related),  # the extension's look-up shards (api/lookup/)
+                 **render_feeds_guarded(options, site, todo),
+                 **(pages.markdown_sources(site, fragments, todo.pages) if options.markdown else {})}
+        info["detail"] = f"{len(files)} files"
+    return files
+
+
+def write_sources(options: BuildOptions, setup: Setup, files: dict[str, str], todo: Plan, problems: list[Problem],
+                  reporter: Reporter) -> tuple[list[str], list[str]]:
+    """The problems reported (none allowed with --strict), then stage "write": the sources into the docs folder
+    (a complete plan also removes the generated files no longer made)."""
+    for problem in problems:
+        reporter.problem(problem)
+    if options.strict and problems:
+        raise BuildError(f"{len(problems)} problem(s) with --strict; nothing written")
+    with reporter.stage("write") as info:
+        written, removed = store.sync_tree(setup.docs_dir, files, GENERATED if todo.complete else ())
+        info["detail"] = f"{len(written)} written, {len(removed)} removed"
+    return written, removed
+
+
+def publish_site(options: BuildOptions, setup: Setup, site: Site, fragments: Fragments, todo: Plan,
+                 related_index: RelatedIndex, cache: Cache, jobs: parallel.Jobs, reporter: Reporter) -> None:
+    """Stages "mkdocs", "pages", "search" and "publish": everything for the site folder is staged beside it and moved
+    in at the end (store.SiteUpdate), so a build that dies before then leaves the previous site as it was."""
+    update = store.SiteUpdate(options.site_dir)
     try:
-        with reporter.stage("tag") as info:
-            try:
-                topics = load_taxonomy(options.topics)
-            except (TaxonomyError, OSError) as error:
-                raise BuildError(str(error)) from error
-            taxonomy = previous.taxonomy if previous and previous.taxonomy[0] == topics else (topics, topic_index(topics))
-            forced, found = forced_topics(catalog, topics, taxonomy[1])
-            problems += found
-            old_tags = {} if change.complete else kept.site_data.tags
-            tags = {**old_tags, **assign_topics(change.papers, topics, forced=forced, index=taxonomy[1])}
-            info["detail"] = f"{len(topics)} topics" + ("" if change.complete else f", {len(change.papers)} papers retagged")
-
-        with reporter.stage("related") as info:
-            if change.complete:
-                related_index, related = RelatedIndex.build(
-                    catalog.papers, progress=info["meter"].start(len(catalog.papers), "papers").callback)
-            else:  # the new papers' neighbours, against the vocabulary the complete build fitted
-                related_index = kept.related_index
-                related = {**kept.site_data.related, **related_index.add(change.new_papers)}
-            links = sum(1 for rels in related.values() for r in rels if not r.version)
-            versions = sum(1 for rels in related.values() for r in rels if r.version)
-            info["detail"] = f"{links} links" + (f", {versions} to other versions" if versions else "")
-
-        with reporter.stage("render") as info:
-            todo = plan(change, old_tags, tags, [t.slug for t in topics])
-            site_data = SiteData(catalog, topics, tags, related, site_url)
-            if not todo.complete:
-                site_data.reuse(kept.site_data, todo.papers)
-            ids_after = ids_text(catalog.ids)
-            files = {**render_site(site_data), SHELL_SOURCE: SHELL_MARKDOWN, REPORT: build_report(catalog, problems, options.dumps),
-                     urls.IDS_JSON: ids_after,  # published, so that a build elsewhere keeps these ids
-                     **lookup_files(catalog.papers, related)}  # the extension's look-up shards (api/lookup/)
-            feed_files = render_feeds_guarded(options, site_data, todo)
-            info["detail"] = f"{len(files) + len(feed_files)} files"
-
-        for problem in problems:
-            reporter.problem(problem)
-        if options.strict and problems:
-            raise BuildError(f"{len(problems)} problem(s) with --strict; nothing written")
-
-        with reporter.stage("write") as info:
-            written, removed = store.sync_tree(docs_dir, {**files, **feed_files}, GENERATED if todo.complete else ())
-            info["detail"] = f"{len(written)} written, {len(removed)} removed"
-
-        if options.run_mkdocs:
-            # Everything for the site folder is staged beside it and moved in at the end (store.SiteUpdate): a build
-            # that dies before then leaves the previous site as it was.
-            update = store.SiteUpdate(options.site_dir)
-            try:
-                with reporter.stage("mkdocs") as info:
-                    shell, theme_written, theme_removed = render_theme_pages(options, docs_dir, update, site_url, site_data,
-                                                                              full=todo.complete, templates=templates)
-                    info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
-                if search is not None:  # "papers like this": made and staged by a forked process while pages are written
-                    similar = parallel.Background(stage_similar_index, update.write, related_index, catalog.papers,
-                                                  f"{SEARCH_FOLDER}/")
-                with reporter.stage("pages") as info:
-                    pages_written, pages_removed = write_fast_pages(update, shell, site_data, todo, info["meter"])
-                    info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
-                if search is not None:  # an incremental build leaves search to the next complete build
-                    with reporter.stage("search") as info:
-                        try:
-                            index_files = search.result()
-                            similar_written, similar_files = similar.result()
-                        except RuntimeError as error:  # the forked indexer died (killed, out of memory)
-                            raise BuildError(f"search index: {error}") from error
-                        search_written, search_removed = write_search_index(update, index_files, similar_files)
-                        info["detail"] = (f"{len(search_written) + len(similar_written)} index files written "
-                                          f"({len(similar_written)} papers-like-this), {len(search_removed)} removed")
-                with reporter.stage("publish") as info:
-                    renames, removed_files = update.publish()
-                    info["detail"] = f"{renames} renames, {removed_files} removed"
-            finally:
-                update.discard()
+        with reporter.stage("mkdocs") as info:
+            shell, theme_written, theme_removed = render_theme_pages(options, setup.docs_dir, update, setup.site_url, site,
+                                                                      full=todo.complete, templates=cache.templates)
+            info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
+        if "search" in jobs:  # "papers like this": made and staged by a forked process while pages are written
+            jobs.start("similar", stage_similar_index, update.write, related_index, site.catalog.papers, f"{SEARCH_FOLDER}/")
+        with reporter.stage("pages") as info:
+            pages_written, pages_removed = write_fast_pages(update, shell, site, fragments, todo, info["meter"])
+            info["detail"] = f"{len(pages_written)} written, {len(pages_removed)} removed"
+        if "search" in jobs:  # an incremental build leaves search to the next complete build
+            with reporter.stage("search") as info:
+                try:
+                    index_files = jobs.result("search")
+                    similar_written, similar_files = jobs.result("similar")
+                except RuntimeError as error:  # the forked indexer died (killed, out of memory)
+                    raise BuildError(f"search index: {error}") from error
+                search_written, search_removed = write_search_index(update, index_files, similar_files)
+                info["detail"] = (f"{len(search_written) + len(similar_written)} index files written "
+                                  f"({len(similar_written)} papers-like-this), {len(search_removed)} removed")
+        with reporter.stage("publish") as info:
+            renames, removed_files = update.publish()
+            info["detail"] = f"{renames} renames, {removed_files} removed"
     finally:
-        for job in (search, similar):
-            if job is not None:
-                job.close()
+        update.discard()
 
-    if options.dumps.is_dir() and ids_after != ids_before:  # every id this build published, kept for the next one
+
+def keep_ids(options: BuildOptions, catalog: Catalog, ids_before: str | None) -> None:
+    """Every id this build published, kept beside the dumps for the next build (written only when it changed)."""
+    ids_after = ids_text(catalog.ids)
+    if options.dumps.is_dir() and ids_after != ids_before:
         store.write_atomic(options.dumps / store.IDS_NAME, ids_after, durable=True)
-    state = SiteState(inputs, dump_cache, site_data, related_index, catalog_memo, templates, taxonomy)
-    return BuildResult(len(catalog.papers), len(catalog.digests), len(topics), problems, written, removed,
-                       reporter.timings, incremental=not todo.complete, state=state)
 
 
 def read_catalog(dumps_dir: Path, site_dir: Path, dump_cache: dict[str, Dump], memo: CatalogMemo,
@@ -358,12 +408,12 @@ def read_catalog(dumps_dir: Path, site_dir: Path, dump_cache: dict[str, Dump], m
     return catalog, ids_before, problems + merged
 
 
-def render_feeds_guarded(options: BuildOptions, site_data: SiteData, todo: Plan) -> dict[str, str]:
+def render_feeds_guarded(options: BuildOptions, site: Site, todo: Plan) -> dict[str, str]:
     """The feeds the plan touches, refused (BuildError) when one would lose more than half of the items subscribers
     have (the shrink guard), unless --allow-shrink. A complete build also compares the feeds that would go away."""
     try:
-        feed_files = feeds_module.render_feeds(site_data.catalog, site_data.topics, site_data.tags, site_data.site_url,
-                                               limit=options.feed_limit, only=todo.topics)
+        feed_files = feeds_module.render_feeds(site.catalog, site.topics, site.tags, site.site_url,
+                                               limit=options.feed_limit, only=None if todo.complete else todo.topics)
     except feeds_module.FeedError as error:
         raise BuildError(str(error)) from error
     published = store.read_tree(options.site_dir, "feeds/*.xml")
@@ -376,19 +426,19 @@ def render_feeds_guarded(options: BuildOptions, site_data: SiteData, todo: Plan)
 
 
 def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.SiteUpdate, site_url: str,
-                       site_data: SiteData, full: bool, templates: TemplateCache | None = None):
+                       site: Site, full: bool, templates: TemplateCache | None = None):
     """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
     pinned to the newest digest so the same input gives the same bytes. MkDocs reads a view of the docs folder
     without the fast pages (hard links, beside the staging folder) and renders into the update's staging folder;
     what it made that the site already holds byte for byte is then dropped from the update, and a full build also
     lists for removal what MkDocs no longer makes. Returns the shell and what changed / went stale."""
     staging = update.staging
-    epoch = source_date_epoch(site_data.catalog)
+    epoch = source_date_epoch(site.catalog)
     lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
     theme_docs = staging.parent / f"{staging.name}-docs"
     theme_files = [rel for rel in store.walk_files(docs_dir, skip=("papers",)) if not is_fast_page(rel)]
     linked = linked_fast_pages({rel: store.read_text(docs_dir / rel) or "" for rel in theme_files if rel.endswith(".md")})
-    fast = {urls.source(path) for path in page_paths(site_data)} | {urls.source(p.path) for p in topic_redirects(site_data)}
+    fast = {urls.source(path) for path in pages.fast_paths(site)}
     try:
         store.mirror(docs_dir, theme_docs, theme_files)
         plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()), templates)
@@ -396,25 +446,30 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     finally:
         store.remove_tree(theme_docs)
     shell = read_shell(staging)
-    rewrite_sitemap(staging, site_url, [urls.page_file(path) for path in page_paths(site_data)], lastmod, epoch)
+    rewrite_sitemap(staging, site_url, [urls.page_file(path) for path in pages.fast_paths(site, sitemap_only=True)], lastmod, epoch)
     # papers/ and the search index are the fast pages' and the search stage's own; so are tags/<slug>/ and
     # digests/<id>/, beside the index pages MkDocs makes there
     written, removed = update.take_rendered(keep=is_fast_output, skip=("papers", SEARCH_FOLDER), remove_stale=full)
     return shell, written, removed
 
 
-def write_fast_pages(update: store.SiteUpdate, shell: list[str], site_data: SiteData, todo: Plan,
+def write_fast_pages(update: store.SiteUpdate, shell: list[str], site: Site, fragments: Fragments, todo: Plan,
                      meter: Meter | None = None) -> tuple[list[str], list[str]]:
-    """The plan's paper, topic and digest pages from the shell, staged if changed (paper pages on every core); a
-    complete plan also lists the pages that went away as stale."""
-    written = write_pages(shell, shell_pages(site_data, set(), todo.topics, todo.digests), update.write)
-    job = functools.partial(_write_paper_html, site_data, shell, update)
-    ids = [p.id for p in site_data.catalog.papers if p.id in todo.papers]
-    progress = meter.start(len(ids), "paper pages").callback if meter else None
-    written += parallel.on_every_core(job, ids, _PAGES_A_WORKER, progress)
+    """The plan's fast pages, kind by kind from the output table (pages.FAST_KINDS), put into the shell and staged
+    if changed (a kind with many independent pages on every core); a complete plan also lists the pages that went
+    away as stale."""
+    written: list[str] = []
+    for kind in pages.FAST_KINDS:
+        keys = [key for key in kind.keys(site) if key in todo.pages[kind.name]]
+        job = functools.partial(_write_pages, site, fragments, kind, shell, update)
+        if kind.on_every_core:
+            progress = meter.start(len(keys), f"{kind.name} pages").callback if meter else None
+            written += parallel.on_every_core(job, keys, _PAGES_A_WORKER, progress)
+        else:
+            written += job(keys)
     removed: list[str] = []
     if todo.complete:
-        wanted = {urls.page_file(path) for path in [*page_paths(site_data), *(p.path for p in topic_redirects(site_data))]}
+        wanted = {urls.page_file(path) for path in pages.fast_paths(site)}
         removed = store.find_stale(update.site, [f"{section}*/index.html" for section in FAST_SECTIONS], wanted)
         update.remove(removed)
     return sorted(written), removed
@@ -430,8 +485,9 @@ def parse_on_every_core(files: list[tuple[str, bytes]], meter: Meter | None = No
     return parallel.on_every_core(parse_each, files, _DUMPS_A_WORKER, progress)
 
 
-def _write_paper_html(site_data: SiteData, shell: list[str], update: store.SiteUpdate, ids: list[str]) -> list[str]:
-    return write_pages(shell, paper_shell_pages(site_data, set(ids)), update.write)
+def _write_pages(site: Site, fragments: Fragments, kind: pages.PageKind, shell: list[str], update: store.SiteUpdate,
+                 keys: list[str]) -> list[str]:
+    return write_pages(shell, pages.fast_pages(site, fragments, kind, keys), update.write)
 
 
 def write_search_index(update: store.SiteUpdate, files: dict[str, str], staged: Iterable[str] = ()) -> tuple[list[str], list[str]]:
@@ -493,6 +549,7 @@ def options_from_args(args: argparse.Namespace) -> BuildOptions:
         allow_shrink=args.allow_shrink,
         strict=args.strict,
         run_mkdocs=not args.no_mkdocs,
+        markdown=args.markdown,
         quiet=args.quiet,
     )
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-import types
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 
 from slugify import slugify
 
-from .models import Catalog, Digest, Dump, Paper, Problem
+from .model import Catalog, Digest, Dump, Paper, Problem, digest_order
 from .textclean import normalize_title
 
 SLUG_MAX_LENGTH = 80
@@ -123,25 +122,6 @@ def build_catalog(dumps: Sequence[Dump], memo: CatalogMemo | None = None,
     catalog = Catalog(papers=tuple(sorted(papers_by_group, key=lambda p: p.id)), digests=tuple(digests), dumps=tuple(dumps),
                       ids=ids_after)
     return catalog, problems
-
-
-def newest_first(day: str) -> str:
-    """A key that sorts ISO days newest first."""
-    return day.translate(_NEWEST_FIRST)
-
-
-_NEWEST_FIRST = types.MappingProxyType({code: 255 - code for code in range(256)})
-
-
-def paper_order(paper: Paper) -> tuple:
-    """The one order of papers in every list, feed and index: newest first by the day first seen, undated last,
-    then by id."""
-    return (paper.first_seen == "", newest_first(paper.first_seen), paper.id)
-
-
-def digest_order(digest: Digest) -> tuple:
-    """The order of digests: newest day first, undated last, then by id."""
-    return (digest.day == "", newest_first(digest.day), digest.id)
 
 
 def paper_keys(paper: Paper, normal: Callable[[str], str] = normalize_title) -> list[str]:

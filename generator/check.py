@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .catalog import build_catalog, distinct_papers
 from .ingest import read_dumps
-from .models import printable
+from .model import printable
 
 
 def check_dumps(paths: Sequence[Path]) -> tuple[dict, bool]:

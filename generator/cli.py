@@ -96,6 +96,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-shrink", action="store_true", help="publish feeds even if they lose over half their items")
     parser.add_argument("--strict", action="store_true", help="treat warnings (and dump problems) as errors: exit 1")
     parser.add_argument("--no-mkdocs", action="store_true", help="generate site_src/ only; skip the MkDocs build")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also write every paper, topic and digest page into site_src/ as Markdown (their HTML inside), "
+                             "so that a plain `mkdocs build` or another Markdown tool can render the whole site")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
 
 

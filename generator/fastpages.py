@@ -144,7 +144,7 @@ def split_shell(shell_html: str) -> list[str]:
 
 
 def fill(parts: list[str], page) -> str:
-    """The page's HTML: the shell with a `render.ShellPage`'s fields put in (text fields escaped); a redirect page is
+    """The page's HTML: the shell with a `pages.common.ShellPage`'s fields put in (text fields escaped); a redirect page is
     a page of its own, without the theme."""
     if getattr(page, "redirect", ""):
         return redirect_html(page)
@@ -161,7 +161,7 @@ def fill(parts: list[str], page) -> str:
 
 def redirect_html(page) -> str:
     """A standalone page sending the visitor (and search engines, by its canonical link) to `page.redirect` (a
-    `render.ShellPage`'s): what the mkdocs-redirects plugin writes, made here because the redirects come from
+    `pages.common.ShellPage`'s): what the mkdocs-redirects plugin writes, made here because the redirects come from
     topics.yml, not mkdocs.yml, and these pages are written by the fast path anyway."""
     url = html.escape(page.redirect)
     title = html.escape(page.title)

@@ -61,8 +61,8 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from generator import urls
-from generator.catalog import paper_order
-from generator.models import Catalog, Digest, Paper, Topic
+from generator.model import paper_order
+from generator.model import Catalog, Digest, Paper, Topic
 
 __all__ = ["FeedError", "render_feeds", "check_shrink", "paper_guid", "digest_guid"]
 

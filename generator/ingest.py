@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import store, validate
 from .manifest import MAX_MANIFEST_BYTES, ManifestEntry, parse_manifest, settle_day
-from .models import Dump, Problem
+from .model import Dump, Problem
 
 
 def load_manifests(folders: Iterable[Path]) -> tuple[dict[Path, ManifestEntry], list[Problem]]:

@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 
-from .models import Paper
+from .model import Paper
 from .textclean import normalize_title
 
 LOOKUP_DIR = "api/lookup"
@@ -52,7 +52,7 @@ def shard_of(key: str, count: int) -> int:
 
 
 def _json(value) -> str:
-    """Compact, deterministic JSON, with `<`, `>`, `&` as `\\u` escapes like every JSON file of the site (render.json_text)."""
+    """Compact, deterministic JSON, with `<`, `>`, `&` as `\\u` escapes like every JSON file of the site (pages.common.json_text)."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from . import store
-from .models import Problem
+from .model import Problem
 from .readers.base import day_from_url, iso_day
 
 KEYS = ("captured", "day", "url", "query", "topic", "note")

@@ -176,3 +176,27 @@ _PR_SET_PDEATHSIG = 1
 def _can_fork() -> bool:
     # Linux only: on macOS a forked child of a process that loaded the system's numerical libraries can crash.
     return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+class Jobs:
+    """Named background jobs for the length of a `with` block: `start(name, job, *args)`, `name in jobs`,
+    `result(name)`; every job still running when the block ends (a failed build) is stopped."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Background] = {}
+
+    def __enter__(self) -> Jobs:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for job in self._jobs.values():
+            job.close()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._jobs
+
+    def start(self, name: str, job: Callable, *args) -> None:
+        self._jobs[name] = Background(job, *args)
+
+    def result(self, name: str):
+        return self._jobs[name].result()

@@ -1,18 +1,20 @@
 """What a build writes: the site's model compared with the last one built, a full build being one against nothing.
 
-`changes` compares two catalogs: the papers and digests that are new or differ (every one, against nothing). After
-tagging, `plan` turns that into the pages to write: those papers' pages, the pages of every topic they are or were
-in, those digests' pages; against nothing, every page, with stale outputs removed and the search index made. The
-index pages, api/papers.json, the feeds of those topics and the all-papers feed are rendered in every build (they
-list everything), and only what changed byte for byte is written.
+`changes` compares two catalogs: the papers and digests that are new or differ (every one, against nothing). Once
+the new site is derived, `plan` asks each kind of the output table (generator/pages) which of its pages that touches:
+those papers' pages, the pages of every topic they are or were in, those digests' pages and their neighbours';
+against nothing, every page, with stale outputs removed and the search index made. The index pages,
+api/papers.json, the feeds of the topics written and the all-papers feed are rendered in every build (they list
+everything), and only what changed byte for byte is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .models import Catalog, Paper
+from .model import Catalog, Paper, Site
+from .pages import FAST_KINDS
 
 
 @dataclass(frozen=True)
@@ -44,19 +46,25 @@ def changes(previous: Catalog | None, catalog: Catalog) -> Change:
 
 @dataclass(frozen=True)
 class Plan:
-    """The pages a build writes (by paper id, topic slug, digest id) and whether it is complete: every output
-    written, stale ones removed, the search index made."""
+    """What a build writes: for each fast page kind (pages.FAST_KINDS) the keys of the pages to write, the feeds'
+    topics, and whether it is complete (every output written, stale ones removed, the search index made)."""
 
-    papers: frozenset[str]
-    topics: frozenset[str]
-    digests: frozenset[str]
+    pages: Mapping[str, frozenset[str]]  # kind name -> keys
     complete: bool
 
+    @property
+    def papers(self) -> frozenset[str]:
+        return self.pages["paper"]
 
-def plan(change: Change, old_tags: Mapping[str, Sequence[str]], tags: Mapping[str, Sequence[str]],
-         topic_slugs: Sequence[str]) -> Plan:
-    """The pages `change` affects: its papers', its digests', and every topic one of its papers is or was in."""
-    if change.complete:
-        return Plan(change.paper_ids, frozenset(topic_slugs), change.digest_ids, complete=True)
-    topics = {slug for pid in change.paper_ids for slug in (*old_tags.get(pid, ()), *tags.get(pid, ()))}
-    return Plan(change.paper_ids, frozenset(topics), change.digest_ids, complete=False)
+    @property
+    def topics(self) -> frozenset[str]:
+        return self.pages["topic"]
+
+
+def plan(change: Change, site: Site, previous: Site | None) -> Plan:
+    """The outputs `change` affects, by the output table: against nothing (a complete change) every page; else what
+    each kind says the changed papers and digests touch."""
+    if change.complete or previous is None:
+        return Plan({kind.name: frozenset(kind.keys(site)) for kind in FAST_KINDS}, complete=True)
+    return Plan({kind.name: frozenset(kind.affected(site, previous, change.paper_ids, change.digest_ids))
+                 for kind in FAST_KINDS}, complete=False)

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from generator.models import Paper, Related
+from generator.model import Paper, Related
 from generator.terms import clean
 from generator.tfidf import TfidfBigrams
 

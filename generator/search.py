@@ -30,9 +30,9 @@ import unicodedata
 import numpy
 from collections.abc import Iterable, Sequence
 
-from .catalog import paper_order
-from .models import Paper
-from .render import json_text as _json
+from .model import paper_order
+from .model import Paper
+from .pages.common import json_text as _json
 
 FORMAT = 2
 TOKEN_RE = re.compile(r"[^\W_]+")

@@ -36,7 +36,7 @@ from .build import BuildError, BuildOptions, Reporter, build, options_from_args
 from .catalog import paper_keys
 from .watch import LiveReloadHandler, watch
 from .ingest import read_dumps
-from .models import Dump, Problem, printable
+from .model import Dump, Problem, printable
 from .validate import read_valid_dump
 
 TOKEN_ENV = "PAPER_DIGEST_TOKEN"

@@ -40,9 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .models import Paper
+from .model import Paper
 from .related import RelatedIndex
-from .render import json_text
+from .pages.common import json_text
 from .search import CARD_CHUNK, card_files, document_order
 from .terms import ACADEMIC_STOP_WORDS, IRREGULAR_PLURALS, STOP_WORDS, analyze
 from .tfidf import TfidfBigrams, terms_of

@@ -13,7 +13,7 @@ import numpy as np
 
 from .catalog import build_catalog
 from .ingest import read_dumps
-from .models import Paper, Problem, Topic
+from .model import Paper, Problem, Topic
 from .topics import THRESHOLD, Tagging, load_taxonomy, tag_papers
 
 WEAK = THRESHOLD + 1  # a tag scoring less than this rests on one title phrase or a few abstract mentions

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.models import Paper, Topic
+from generator.model import Paper, Topic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "topics.yml"
 

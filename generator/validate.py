@@ -16,7 +16,7 @@ import hashlib
 import re
 import unicodedata
 
-from .models import Dump, Paper, Problem
+from .model import Dump, Paper, Problem
 from .readers import read_dump
 
 MAX_DUMP_BYTES = 10 * 1024 * 1024  # serve's default upload cap: a saved papers page is 1-3 MB

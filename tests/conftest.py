@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from generator.models import Catalog, Digest, Paper
+from generator.model import Catalog, Digest, Paper
 
 
 def make_paper(**overrides) -> Paper:
@@ -48,6 +48,23 @@ def make_catalog(papers, digests=None) -> Catalog:
             for d, ids in sorted(by_digest.items(), reverse=True)
         ]
     return Catalog(papers=papers, digests=tuple(digests), dumps=())
+
+
+def render_sources(site) -> dict:
+    """The pages MkDocs renders and api/papers.json for a `generator.model.Site`, as a fresh build renders them."""
+    from generator import pages
+    from generator.pages.common import Fragments
+
+    return pages.sources(site, Fragments())
+
+
+def fast_pages(site) -> list:
+    """Every fast page (paper, topic, redirect, digest) of a `generator.model.Site`, as a complete build writes them."""
+    from generator import pages
+    from generator.pages.common import Fragments
+
+    fragments = Fragments()
+    return [page for kind in pages.FAST_KINDS for page in pages.fast_pages(site, fragments, kind, kind.keys(site))]
 
 
 @pytest.fixture

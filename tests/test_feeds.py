@@ -15,7 +15,7 @@ from lxml import etree
 
 from generator import feeds as feeds_mod
 from generator.feeds import FeedError, check_shrink, render_feeds
-from generator.models import Topic
+from generator.model import Topic
 from conftest import make_catalog, make_digest, make_paper
 
 SITE = "https://example.org/digest/"

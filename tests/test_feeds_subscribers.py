@@ -17,7 +17,7 @@ from lxml import etree, html as lxml_html
 
 from conftest import ROOT, make_catalog, make_digest, make_paper
 from generator.feeds import check_shrink, render_feeds
-from generator.models import Topic
+from generator.model import Topic
 
 SITE = "https://example.org/digest/"
 ATOM_NS = "http://www.w3.org/2005/Atom"

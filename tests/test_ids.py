@@ -6,7 +6,7 @@ import json
 import shutil
 
 from generator.catalog import build_catalog, ids_text, parse_ids
-from generator.models import Dump, Paper
+from generator.model import Dump, Paper
 from test_quarantine import make_project, run_build
 
 

@@ -12,12 +12,13 @@ PACKAGE = ROOT / "generator"
 
 # The pipeline, first to last: a module may import only modules before it (README, "How the code is laid out").
 ORDER = [
-    "generator", "generator.models", "generator.textclean", "generator.urls",
+    "generator", "generator.model", "generator.textclean", "generator.urls",
     "generator.readers.base", "generator.readers.hfjson", "generator.readers.html", "generator.readers.jsonapi",
     "generator.readers.text", "generator.readers",
     "generator.store", "generator.manifest", "generator.validate", "generator.ingest", "generator.catalog", "generator.check",
     "generator.topics", "generator.topic_report", "generator.terms", "generator.tfidf", "generator.related",
-    "generator.plan", "generator.progress", "generator.parallel", "generator.render", "generator.search", "generator.similar_index", "generator.lookup", "generator.feeds", "generator.fastpages",
+    "generator.pages.common", "generator.pages.paper", "generator.pages.topic", "generator.pages.digest", "generator.pages.home", "generator.pages.indexes", "generator.pages.api", "generator.pages",
+    "generator.plan", "generator.progress", "generator.parallel", "generator.search", "generator.similar_index", "generator.lookup", "generator.feeds", "generator.fastpages",
     "generator.build", "generator.watch", "generator.server", "generator.cli", "generator.__main__",
 ]
 

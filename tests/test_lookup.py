@@ -18,7 +18,7 @@ from browser import BROWSER_ARGS, chromium_path, screenshot, serve_directory
 from conftest import ROOT, build_site, make_paper, make_project
 from generator.lookup import (ARXIV_SHARD_BYTES, LOOKUP_DIR, TITLE_SHARD_BYTES, arxiv_key, lookup_files, shard_of,
                               title_key)
-from generator.models import Related
+from generator.model import Related
 
 EXTENSION = ROOT / "extension"
 

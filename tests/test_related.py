@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import generator.related as related
 import generator.related as related_
-from generator.models import Paper, Related
+from generator.model import Paper, Related
 from generator.related import RelatedIndex, compute_related, shared_terms
 from generator.terms import IRREGULAR_PLURALS
 from tests.conftest import make_paper

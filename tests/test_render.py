@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from conftest import make_catalog, make_digest, make_paper
-from generator.models import Related, Topic
-from generator.render import SiteData, front_matter, json_text, linkify, md, render_site, shell_pages
+from conftest import fast_pages, make_catalog, make_digest, make_paper, render_sources
+from generator.model import Related, Site, Topic
+from generator.pages.common import front_matter, json_text, linkify, md
 
 TOPICS = (
     Topic("retrieval", "Retrieval and reranking", "Finding and ranking documents.", ("retrieval",)),
@@ -16,7 +16,7 @@ TOPICS = (
 )
 
 
-def small_site() -> SiteData:
+def small_site() -> Site:
     papers = [
         make_paper(id="dense-retrieval-tricks", title="Dense Retrieval: *Tricks* & <Traps>", arxiv_id="2503.01234",
                    abstract="We retrieve [things](javascript:alert(1)). Code: https://github.com/org/repo.",
@@ -43,23 +43,23 @@ def small_site() -> SiteData:
         "speech-undated": (),
         "dense-retrieval-tricks-extended": (Related("dense-retrieval-tricks", 0.8123, ("dense retrieval",), version=True),),
     }
-    return SiteData(make_catalog(papers, digests), TOPICS, tags, related, "https://example.org/")
+    return Site(make_catalog(papers, digests), TOPICS, tags, related, "https://example.org/")
 
 
 @pytest.mark.parametrize("name", ["index.md", "tags/index.md", "digests/index.md", "api/papers.json"])
 def test_pages_match_golden_files(golden, name):
-    files = render_site(small_site())
+    files = render_sources(small_site())
     golden(name.replace("/", "__"), files[name])
 
 
 def bodies() -> dict[str, str]:
     """Each fast page's HTML body by its site path (papers/<id>/, tags/<slug>/, digests/<id>/)."""
-    return {page.path: page.body for page in shell_pages(small_site())}
+    return {page.path: page.body for page in fast_pages(small_site())}
 
 
 def test_every_page_is_rendered_once():
     """MkDocs renders the home page and the two indexes from Markdown; every other page is one HTML rendering."""
-    assert set(render_site(small_site())) == {"index.md", "tags/index.md", "digests/index.md", "api/papers.json"}
+    assert set(render_sources(small_site())) == {"index.md", "tags/index.md", "digests/index.md", "api/papers.json"}
     assert set(bodies()) == {
         "tags/retrieval/", "tags/speech/",
         "digests/2025-03-12-bbbbbbbb/", "digests/2025-03-11-aaaaaaaa/", "digests/undated-cccccccc/",
@@ -77,7 +77,7 @@ def test_other_versions_are_listed_apart_from_related_papers_on_the_page_and_in_
     # a paper whose only neighbour is another version says plainly it has no related paper yet
     extended = pages["papers/dense-retrieval-tricks-extended/"]
     assert ">Other versions</h2>" in extended and "No close neighbours in the catalog yet." in extended
-    records = {r["id"]: r for r in json.loads(render_site(small_site())["api/papers.json"])}
+    records = {r["id"]: r for r in json.loads(render_sources(small_site())["api/papers.json"])}
     assert records["dense-retrieval-tricks"]["related"] == [
         {"id": "reranking-at-scale", "score": 0.4321, "terms": ["retrieval", "rerank"]}]
     assert records["dense-retrieval-tricks"]["versions"] == [{"id": "dense-retrieval-tricks-extended", "score": 0.8123}]

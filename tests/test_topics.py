@@ -16,7 +16,7 @@ from conftest import make_paper
 from generator import topics as topics_module
 from generator.catalog import build_catalog
 from generator.ingest import read_dumps
-from generator.models import Topic
+from generator.model import Topic
 from generator.topics import TaxonomyError, assign_topics, load_taxonomy, parse_taxonomy, tag_papers, topic_for_label
 
 ROOT = Path(__file__).resolve().parent.parent

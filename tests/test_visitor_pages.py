@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_site, make_catalog, make_digest, make_paper, make_project
-from generator.models import Related, Topic
-from generator.render import SiteData, render_site, shell_pages
+from conftest import ROOT, build_site, fast_pages, make_catalog, make_digest, make_paper, make_project, render_sources
+from generator.model import Related, Site, Topic
+from generator.plan import Change, plan
 
 sys.path.insert(0, str(ROOT / "bench"))
 import page_weight  # noqa: E402
@@ -29,7 +29,7 @@ TOPICS = (
 FILE_NAME = re.compile(r"\d{3}_[0-9a-f]{16}\.txt|[a-z]\.(txt|html|json)\b")
 
 
-def two_digest_day() -> SiteData:
+def two_digest_day() -> Site:
     """Two digests on 12 March (the second repeats one paper of the first), one on 11 March, one undated."""
     papers = [
         make_paper(id="old", title="Old Paper", abstract="An old paper about retrieval.",
@@ -50,7 +50,7 @@ def two_digest_day() -> SiteData:
     tags = {"old": ("retrieval",), "new-a": ("retrieval", "speech"), "new-b": ("speech",), "undated": ("agents",)}
     related = {"new-a": (Related("old", 0.41, ("retrieval",)), Related("new-b", 0.19, ("speech", "alpha"))), "old": (), "new-b": (),
                "undated": ()}
-    return SiteData(make_catalog(papers, digests), TOPICS, tags, related, "https://example.org/")
+    return Site(make_catalog(papers, digests), TOPICS, tags, related, "https://example.org/")
 
 
 def visible_text(fragment: str) -> str:
@@ -63,7 +63,7 @@ def visible_text(fragment: str) -> str:
 
 
 def test_home_lists_every_paper_of_the_newest_day_once_with_a_snippet_topics_and_the_new_count():
-    home = render_site(two_digest_day())["index.md"]
+    home = render_sources(two_digest_day())["index.md"]
     newest = home.split("### Every paper of 12 March 2025", 1)[1]
     # every paper of both digests of the day, once, the one first seen earlier marked
     assert [m for m in re.findall(r"\(papers/([\w-]+)\.md\)", newest)] == ["new-a", "old", "new-b"]
@@ -76,7 +76,7 @@ def test_home_lists_every_paper_of_the_newest_day_once_with_a_snippet_topics_and
 
 def test_home_shows_the_topics_before_the_papers_and_trending_strips_when_the_data_has_them():
     data = two_digest_day()
-    home = render_site(data)["index.md"]
+    home = render_sources(data)["index.md"]
     assert home.index("## Topics") < home.index("## Latest digests: 12 March 2025")
     assert "[Retrieval (2)](tags/retrieval.md)" in home
     seen = home.split("### Seen in several digests", 1)[1].split("###", 1)[0]
@@ -84,8 +84,8 @@ def test_home_shows_the_topics_before_the_papers_and_trending_strips_when_the_da
     upvoted = home.split("### Most upvoted", 1)[1].split("###", 1)[0]
     assert upvoted.index("New A") < upvoted.index("Old Paper") and "40 upvotes" in upvoted and "3 upvotes" in upvoted
     # no strip when nothing in the data supports it (text dumps carry no upvotes)
-    plain = SiteData(make_catalog([make_paper()]), TOPICS, {}, {})
-    assert "Most upvoted" not in render_site(plain)["index.md"] and "Seen in several" not in render_site(plain)["index.md"]
+    plain = Site(make_catalog([make_paper()]), TOPICS, {}, {})
+    assert "Most upvoted" not in render_sources(plain)["index.md"] and "Seen in several" not in render_sources(plain)["index.md"]
 
 
 def test_home_topics_start_within_the_first_screen_on_a_desktop(bundled_site):
@@ -111,8 +111,8 @@ def test_home_topics_start_within_the_first_screen_on_a_desktop(bundled_site):
 
 def test_digests_are_named_by_day_with_a_number_and_their_query_never_by_file_name():
     data = two_digest_day()
-    files = render_site(data)
-    pages = {page.path: page for page in shell_pages(data)}
+    files = render_sources(data)
+    pages = {page.path: page for page in fast_pages(data)}
     assert pages["digests/2025-03-12-bbbbbbbb/"].title == "Digest: 12 March 2025"
     assert pages["digests/2025-03-12-cccccccc/"].title == "Digest: 12 March 2025 #2 · \u201cspeech\u201d"
     assert pages["digests/undated-dddddddd/"].title == "Digest: Undated"
@@ -131,7 +131,7 @@ def test_a_digest_whose_manifest_names_its_topic_by_an_old_slug_or_by_name_reads
     for label in ("voice", "speech", "Speech and AUDIO"):
         digests = tuple(dataclasses.replace(d, topic=label, query="") if d.id == "2025-03-12-cccccccc" else d
                         for d in data.catalog.digests)
-        named = SiteData(dataclasses.replace(data.catalog, digests=digests), renamed, data.tags, data.related,
+        named = Site(dataclasses.replace(data.catalog, digests=digests), renamed, data.tags, data.related,
                          data.site_url)
         assert named.digest_names["2025-03-12-cccccccc"] == "12 March 2025 #2 · Speech and audio", label
 
@@ -146,7 +146,7 @@ def test_no_visitor_page_of_the_bundled_site_shows_a_dump_file_name(bundled_site
 
 def test_every_digest_page_links_the_previous_and_next_digest():
     data = two_digest_day()
-    pages = {page.path: page.body for page in shell_pages(data)}
+    pages = {page.path: page.body for page in fast_pages(data)}
     first = pages["digests/2025-03-11-aaaaaaaa/"]
     assert "Previous: none" in first and 'href="../../digests/2025-03-12-bbbbbbbb/" rel="next">Next: 12 March 2025 \u2192' in first
     middle = pages["digests/2025-03-12-bbbbbbbb/"]
@@ -159,19 +159,20 @@ def test_every_digest_page_links_the_previous_and_next_digest():
 def test_an_incremental_page_write_renews_the_neighbours_of_a_new_digest():
     """A new digest changes its neighbours' previous/next links and may renumber its day: writing its pages writes
     theirs too."""
-    paths = {page.path for page in shell_pages(two_digest_day(), set(), set(), {"2025-03-12-bbbbbbbb"})}
-    assert paths == {"digests/2025-03-11-aaaaaaaa/", "digests/2025-03-12-bbbbbbbb/", "digests/2025-03-12-cccccccc/"}
-    paths = {page.path for page in shell_pages(two_digest_day(), set(), set(), {"2025-03-12-cccccccc"})}
-    assert paths == {"digests/2025-03-12-bbbbbbbb/", "digests/2025-03-12-cccccccc/", "digests/undated-dddddddd/"}
+    site = two_digest_day()
+    for new, touched in [("2025-03-12-bbbbbbbb", {"2025-03-11-aaaaaaaa", "2025-03-12-bbbbbbbb", "2025-03-12-cccccccc"}),
+                         ("2025-03-12-cccccccc", {"2025-03-12-bbbbbbbb", "2025-03-12-cccccccc", "undated-dddddddd"})]:
+        change = Change(papers=(), new_papers=(), digest_ids=frozenset({new}), complete=False)
+        assert plan(change, site, site).pages["digest"] == touched
 
 
 def test_a_hostile_manifest_query_in_a_digest_name_is_text_everywhere():
     hostile = '<script>alert(1)</script> [x](javascript:alert(2)) {{ x }}'
     paper = make_paper(id="p", title="P", abstract="A.", digests=("2025-03-12-bbbbbbbb",), first_seen="2025-03-12")
     digest = make_digest(id="2025-03-12-bbbbbbbb", day="2025-03-12", source="x.txt", paper_ids=("p",), query=hostile)
-    data = SiteData(make_catalog([paper], [digest]), TOPICS, {}, {})
-    files = render_site(data)
-    pages = {page.path: page for page in shell_pages(data)}
+    data = Site(make_catalog([paper], [digest]), TOPICS, {}, {})
+    files = render_sources(data)
+    pages = {page.path: page for page in fast_pages(data)}
     assert pages["digests/2025-03-12-bbbbbbbb/"].title == f"Digest: 12 March 2025 · \u201c{hostile}\u201d"  # escaped on filling
     for text in (files["index.md"], files["digests/index.md"]):  # Markdown: no tag, link or template syntax left
         assert "<script>" not in text and "](javascript:" not in text and "{{" not in text
@@ -186,7 +187,7 @@ def test_a_hostile_manifest_query_in_a_digest_name_is_text_everywhere():
 
 def test_topics_index_by_count_then_a_to_z_with_plurals_and_no_empty_topic():
     data = two_digest_day()
-    index = render_site(data)["tags/index.md"]
+    index = render_sources(data)["tags/index.md"]
     by_count, by_name = index.split("{ #by-count }", 1)[1].split("{ #a-z }", 1)
     names = re.compile(r"^- \[(\w+)\]", re.M)
     assert names.findall(by_count) == ["Retrieval", "Speech", "Agents"]  # 2, 2, 1 papers; ties A-Z
@@ -194,10 +195,10 @@ def test_topics_index_by_count_then_a_to_z_with_plurals_and_no_empty_topic():
     assert '<a href="#by-count">by number of papers</a> · <a href="#a-z">A\u2013Z</a>' in index
     assert "· 1 paper ·" in index and "1 papers" not in index and "· 2 papers ·" in index
     assert 'class="pd-topic-desc">Finding documents.' in index and "pd-snippet" not in index
-    assert "Other" not in index and "(0)" not in render_site(data)["index.md"]
-    pages = {page.path for page in shell_pages(data)}
+    assert "Other" not in index and "(0)" not in render_sources(data)["index.md"]
+    pages = {page.path for page in fast_pages(data)}
     assert "tags/other/" not in pages and "tags/agents/" in pages
-    assert "1 paper ·" in next(p.body for p in shell_pages(data) if p.path == "tags/agents/")
+    assert "1 paper ·" in next(p.body for p in fast_pages(data) if p.path == "tags/agents/")
 
 
 def test_topic_descriptions_are_legible():
@@ -212,7 +213,7 @@ def test_topic_descriptions_are_legible():
 
 
 def test_related_papers_say_how_close_in_words_not_a_raw_score():
-    page = next(p.body for p in shell_pages(two_digest_day()) if p.path == "papers/new-a/")
+    page = next(p.body for p in fast_pages(two_digest_day()) if p.path == "papers/new-a/")
     related = page.split(">Related papers</h2>", 1)[1]
     assert ">close</span> · shared: retrieval" in related and ">some overlap</span> · shared: speech, alpha" in related
     assert not re.search(r"\b0\.\d\d\b", related)
@@ -269,8 +270,8 @@ def test_hostile_authors_and_links_are_text_and_only_web_addresses_become_links(
 def test_a_non_web_link_from_any_reader_never_becomes_a_link():
     paper = make_paper(id="p", title="P", abstract="A.", arxiv_id="2503.00001",
                        links=("javascript:alert(1)", "ftp://example.org/x", 'https://github.com/a/b"><script>'))
-    data = SiteData(make_catalog([paper]), TOPICS, {}, {})
-    body = next(p.body for p in shell_pages(data) if p.path == "papers/p/")
+    data = Site(make_catalog([paper]), TOPICS, {}, {})
+    body = next(p.body for p in fast_pages(data) if p.path == "papers/p/")
     assert "javascript:" not in body and "ftp://" not in body
     assert 'href="https://github.com/a/b&quot;&gt;&lt;script&gt;"' in body and "<script>" not in body
 

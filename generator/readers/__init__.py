@@ -7,7 +7,7 @@ import json
 import re
 import types
 
-from ..models import Dump, Problem
+from ..model import Dump, Problem
 from .base import ReadResult
 from .html import read_html
 from .jsonapi import read_json

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import Paper, Problem
+from ..model import Paper, Problem
 from .base import as_int, make_paper
 
 

@@ -9,7 +9,7 @@ import warnings
 
 from bs4 import BeautifulSoup, CData, MarkupResemblesLocatorWarning, NavigableString, Tag
 
-from ..models import Problem
+from ..model import Problem
 from .base import ReadResult, as_int, day_from_url, iso_day, make_paper
 from .hfjson import papers_from_items
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import json
 
-from ..models import Problem
+from ..model import Problem
 from .base import ReadResult, iso_day
 from .hfjson import papers_from_items
 from .html import LIST_KEYS

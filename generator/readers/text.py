@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import Problem
+from ..model import Problem
 from .base import ReadResult, iso_day, make_paper
 
 PAGE_CHROME = frozenset(
