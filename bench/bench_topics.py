@@ -53,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):
             for name, module, topics in (("before", before_module, before_topics),
                                          ("after", after_module, after_topics)):
-                module._index.cache_clear()  # building the phrase index is part of the stage
-                start = time.perf_counter()
+                start = time.perf_counter()  # assign_topics builds the phrase index each call: part of the stage
                 tagged[name] = module.assign_topics(papers, topics)
                 best[name] = min(best[name], time.perf_counter() - start)
         per = {k: sum(map(len, v.values())) / len(papers) for k, v in tagged.items()}

@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     before_module, before_topics = load_before(args.before)
     after_topics = after_module.load_taxonomy(ROOT / "topics.yml")
     aliases = alias_map(after_topics)
-    sides = [(f"before ({args.before})", before_topics, before_module.assign_topics(papers, before_topics), {}),
+    sides = [(f"before ({args.before})", before_topics, before_module.assign_topics(papers, before_topics),
+              alias_map(before_topics)),
              ("after", after_topics, after_module.assign_topics(papers, after_topics), aliases)]
     if not args.no_neighbours:
         from generator.related import compute_related

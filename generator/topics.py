@@ -26,7 +26,7 @@ REPEAT_WEIGHT = 0.5  # each further mention in the abstract: repetition is evide
 REPEAT_CAP = 4  # further mentions that count
 THRESHOLD = 3  # one title phrase, three distinct abstract phrases, or one phrase said five times
 SECONDARY = 2  # once a paper has a topic, others need less: two distinct abstract phrases, or one said three times
-FALLBACK_MIN = 2  # the best topic below THRESHOLD is still given when it has this much evidence
+FALLBACK_MIN = 1.5  # the best topic below THRESHOLD is still given when it has this much evidence (a phrase said twice)
 MAX_TOPICS = 5
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -405,6 +405,9 @@ def topic_index(topics: Sequence[Topic]) -> _Index:
             pid = phrase_id(phrase)
             if t not in excludes[pid]:
                 excludes[pid].append(t)
+    keys = list(ids)
+    counted_as = {(phrase_id(short), t): " ".join(_parts(long)) for t, topic in enumerate(topics)
+                  for short, long in _acronyms((*topic.include, *topic.title_include))}
     return _Index(
         words={w: tuple(dict.fromkeys(words.get(w, ()))) for w in [*words, *loose]},
         pairs={w: tuple(dict.fromkeys(p)) for w, p in pairs.items()},
@@ -417,13 +420,37 @@ def topic_index(topics: Sequence[Topic]) -> _Index:
         patterns=tuple(patterns),
         includes=tuple(map(tuple, includes)),
         # "multimodal" also matches where "multi-modal" does: one phrase for counting.
-        credits=tuple(tuple((t, key.replace(" ", "")) for t in ts) for key, ts in zip(ids, includes)),
-        abstract_credits=tuple(tuple((t, key.replace(" ", "")) for t in ts if (pid, t) not in title_only)
-                               for pid, (key, ts) in enumerate(zip(ids, includes))),
-        within=_within(list(ids), includes),
+        # An acronym and its expansion ("LLM", "large language model") are one phrase too.
+        credits=tuple(tuple((t, counted_as.get((pid, t), key).replace(" ", "")) for t in ts)
+                      for pid, (key, ts) in enumerate(zip(keys, includes))),
+        abstract_credits=tuple(tuple((t, counted_as.get((pid, t), key).replace(" ", "")) for t in ts
+                                     if (pid, t) not in title_only)
+                               for pid, (key, ts) in enumerate(zip(keys, includes))),
+        within=_within(keys, includes),
         excludes=tuple(map(tuple, excludes)),
         excluding=frozenset(pid for pid, topics_ in enumerate(excludes) if topics_),
     )
+
+
+_ACRONYM = re.compile(r"(?:[A-Z][a-z]?)*[A-Z]s?\Z")  # LLM, MoE, NeRF, GNNs; not SentEval or DreamBooth
+
+
+def _acronyms(phrases: Sequence[str]) -> list[tuple[str, str]]:
+    """(acronym, expansion) pairs among one topic's phrases: "LLM" and "large language model", "MoE" and "mixture of
+    experts", "NeRF" and "neural radiance field". A paper writes both when it introduces the acronym ("large language
+    models (LLMs)"), which is one mention of one idea, not two pieces of evidence."""
+    out = []
+    for short in phrases:
+        if not _ACRONYM.match(short) or sum(c.isupper() for c in short) < 2:
+            continue
+        letters = short[:-1] if short.endswith("s") else short
+        forms = {letters.lower(), "".join(c for c in letters if c.isupper()).lower()}
+        for long in phrases:
+            parts = _parts(long)
+            if len(parts) > 1 and "".join(part[0] for part in parts) in forms:
+                out.append((short, long))
+                break
+    return out
 
 
 def _within(keys: list[str], includes: list[list[int]]) -> dict[int, tuple[int, ...]]:

@@ -264,6 +264,31 @@ def test_repeated_mentions_count_with_saturation():
     assert tags(mixed, taxonomy) == ("video",)
 
 
+def test_fallback_needs_a_phrase_said_twice():
+    taxonomy = tiny("video: video", "speech: speech")
+    twice = make_paper(title="A Model", abstract="Video in, video out.")
+    once_each = make_paper(title="A Model", abstract="Video in, speech out.")
+    assert scores(twice, taxonomy)["video"] == 1.5 and tags(twice, taxonomy) == ("video",)
+    assert tag_papers([twice], taxonomy)[twice.id].fallback
+    assert tags(once_each, taxonomy) == ("other",)  # one stray mention of each is no evidence
+
+
+def test_an_acronym_and_its_expansion_are_one_phrase():
+    taxonomy = tiny("merging: model merging", "lm: LLM, large language model, BERT", "nas: NAS, neural architecture search")
+    # "large language models (LLMs)" introduces one idea once: not two phrases, so no second topic from it.
+    uses = make_paper(title="Model Merging", abstract="We merge models with the help of a large language model (LLM).")
+    assert scores(uses, taxonomy)["lm"] == 1 and tags(uses, taxonomy) == ("merging",)
+    # Two different phrases are two pieces of evidence, and further mentions of the acronym still count as repeats.
+    about = make_paper(title="Model Merging", abstract="We merge a large language model (LLM) with BERT; the LLM gains.")
+    assert scores(about, taxonomy)["lm"] == 2.5 and tags(about, taxonomy) == ("merging", "lm")
+    search = make_paper(title="A Study", abstract="Neural architecture search (NAS) finds nets; NAS is slow.")
+    assert scores(search, taxonomy)["nas"] == 1.5  # one phrase said twice: defined, then used again
+    # Capitals decide what is an acronym: "LLM" and "NAS" are, a word such as "Nas" in a name is not.
+    assert topics_module._acronyms(("LLM", "large language model", "MoE", "mixture of experts", "NeRF",
+                                    "neural radiance field", "SentEval", "sentence embedding evaluation")) == [
+        ("LLM", "large language model"), ("MoE", "mixture of experts"), ("NeRF", "neural radiance field")]
+
+
 def test_a_mention_inside_a_longer_phrase_belongs_to_the_longer_phrase():
     taxonomy = tiny("representation: representation", "embeddings: document representation")
     paper = make_paper(title="Ranking", abstract="A document representation, then a document representation again.")
@@ -319,6 +344,30 @@ def test_title_only_phrases_count_in_titles_and_not_in_abstracts():
         # "mixture of encoders" is not a mixture of experts.
         ("A Mixture of Encoders for Retrieval",
          "Three frozen encoders are combined by concatenation for dense retrieval.", "mixture-of-experts", False),
+        # "representation" alone is any vector a model computes; representation learning is the topic.
+        ("Enriched Span Representations for Relation Extraction",
+         "Each span gets a representation from its tokens; these representations feed a relation classifier, and "
+         "the representation of a pair is their concatenation.", "representation-learning", False),
+        ("Self-Supervised Pretraining for Small Datasets",
+         "We study representation learning without labels: a contrastive loss over augmented views gives learned "
+         "representations that transfer.", "representation-learning", True),
+        # A diffusion model's text encoder is not a text embedding model.
+        ("Better Prompts for Diffusion",
+         "We fine-tune the text encoder of a text-to-image diffusion model; the text encoder then follows prompts.",
+         "embeddings", False),
+        # A foundation model is not necessarily a language model.
+        ("Adapting Vision Foundation Models to Satellite Images",
+         "Vision foundation models such as DINOv2 are adapted to remote sensing; foundation models transfer well.",
+         "language-models", False),
+        # Video object segmentation is segmentation, though the longer phrase belongs to Video as well.
+        ("Real-Time Video Object Segmentation on Phones",
+         "We segment objects across frames with a small memory network.", "segmentation-detection", True),
+        # A language named in the title is language technology beyond English; evaluated also on French, it is not.
+        ("Sentence Embeddings for Czech", "Small sentence encoders trained on Czech news for semantic search.",
+         "multilingual", True),
+        ("Sentence Embeddings for Semantic Search",
+         "Small sentence encoders trained on news; we also report results on a French benchmark.", "multilingual",
+         False),
     ],
 )
 def test_ambiguous_words_count_only_in_a_phrase_that_settles_them(taxonomy, title, abstract, topic, expected):
