@@ -66,7 +66,9 @@ def load_before(rev: str):
                               text=True).stdout
 
     folder = Path(tempfile.mkdtemp(prefix="eval-topics-"))
-    (folder / "topics_before.py").write_text(show("generator/topics.py"), encoding="utf-8")
+    # the records' module was generator/models.py before issue 14 named it generator/model.py
+    source = show("generator/topics.py").replace("from generator.models import", "from generator.model import")
+    (folder / "topics_before.py").write_text(source, encoding="utf-8")
     (folder / "topics.yml").write_text(show("topics.yml"), encoding="utf-8")
     spec = importlib.util.spec_from_file_location("topics_before", folder / "topics_before.py")
     module = importlib.util.module_from_spec(spec)
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---:|---:|")
     for name, _, tags, amap in sides:
         splits = (("held-out 30", set(held)), ("tune 30", set(tune)), ("all 60", set(held) | set(tune))) if tune else \
-            ((f"second held-out {len(held)}", set(held)),)
+            ((f"{args.judgments.stem} {len(held)}", set(held)),)
         for label, ids in splits:
             s = score(tags, [r for r in rows if r["paper"] in ids], amap)
             print(f"| {name} | {label} | {s['correct'] / s['tags']:.0%} ({s['correct']}/{s['tags']}) "
