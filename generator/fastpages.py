@@ -211,8 +211,8 @@ def rewrite_sitemap(site_dir: Path, site_url: str, page_paths: Iterable[str], la
         lines.append(f"    <url>\n         <loc>{html.escape(loc)}</loc>\n         <lastmod>{lastmod}</lastmod>\n    </url>")
     lines.append("</urlset>")
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    store.write_plain(sitemap, data)
+    store.write_private(sitemap, data)
     buffer = io.BytesIO()
     with gzip.GzipFile(filename="sitemap.xml", mode="wb", fileobj=buffer, mtime=mtime) as handle:
         handle.write(data)
-    store.write_plain(site_dir / "sitemap.xml.gz", buffer.getvalue())
+    store.write_private(site_dir / "sitemap.xml.gz", buffer.getvalue())

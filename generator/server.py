@@ -1,8 +1,9 @@
-"""The local backend of the browser extension: serves the built site and takes captured pages (POST /api/dumps).
+"""The local backend of the browser extension, over HTTP: serves the built site, takes captured pages (POST
+/api/dumps, stored by generator/intake.py) and says how the builds go (GET /api/status).
 
-A stored dump is written atomically under the dumps folder with a name the server chooses (day plus content hash),
-its URL and capture time go into the manifest, and the site rebuilds: one build at a time, posts that arrive during
-a build coalesce into one follow-up build. The same library functions as `build` do the work.
+What is HTTP's is here: the token, CORS, Content-Length, time limits, a bounded number of workers, live reload. A
+stored dump asks for a build: one build at a time, posts that arrive during a build coalesce into one follow-up
+build, done by the same library functions as `build`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import errno
 import fnmatch
 import functools
 import gc
@@ -21,27 +21,20 @@ import os
 import re
 import secrets
 import socket
-import subprocess
 import sys
 import threading
 import time
 import traceback
-import types
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manifest, store
 from .build import BuildError, BuildOptions, Reporter, build, options_from_args
-from .catalog import paper_keys
+from .intake import CONTENT_TYPES, Intake, NotStored
+from .model import printable
 from .watch import LiveReloadHandler, watch
-from .ingest import read_dumps
-from .model import Dump, Problem, printable
-from .validate import read_valid_dump
 
 TOKEN_ENV = "PAPER_DIGEST_TOKEN"
 DEFAULT_TOKEN_FILE = Path("~/.config/paper-digest/token")
-CONTENT_TYPES = types.MappingProxyType({"text/html": ".html", "text/plain": ".txt", "application/json": ".json"})
 DEFAULT_ORIGINS = ("chrome-extension://*", "moz-extension://*")
 DEFAULT_TIMEOUT = 30.0  # seconds: for a request's line and headers together, then for its body
 DEFAULT_WORKERS = 16  # requests handled at once; the rest wait in the listen backlog
@@ -179,101 +172,6 @@ def _iso(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-class DumpStore:
-    """Stores captured pages as dumps (atomic, deduplicated by content) and knows which papers are already there."""
-
-    def __init__(self, dumps_dir: Path, git_commit: bool = False):
-        self.dumps_dir = dumps_dir
-        self.git_commit = git_commit
-        self.lock = threading.Lock()
-        dumps_dir.mkdir(parents=True, exist_ok=True)
-        dumps, _ = read_dumps([dumps_dir])
-        self.hashes = {dump.content_hash: Path(dump.path).name for dump in dumps}
-        self.known = set()
-        for dump in dumps:
-            for paper in dump.papers:
-                self.known.update(paper_keys(paper))
-
-    def store(self, data: bytes, content_type: str, page_url: str) -> tuple[int, dict]:
-        """(status, answer) for an upload. An OSError (a full disk) leaves nothing stored and goes to the caller."""
-        suffix = CONTENT_TYPES[content_type]
-        dump, errors = validate_upload(f"upload{suffix}", data, page_url)
-        if errors:
-            return 422, {"error": f"refused: `check` would fail on it: {errors[0].message}",
-                         "problems": [str(problem) for problem in errors]}
-        with self.lock:
-            if dump.content_hash in self.hashes:
-                return 200, {"status": "already stored", "dump": self.hashes[dump.content_hash],
-                             "papers": len(dump.papers), "new": 0}
-            captured = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-            day = dump.day or captured.date().isoformat()
-            name = f"{day}-{dump.content_hash[:12]}{suffix}"
-            try:
-                store.write_atomic(self.dumps_dir / name, data, durable=True)
-                self._add_to_manifest(name, captured, page_url)
-            except (OSError, manifest.ManifestError):
-                (self.dumps_dir / name).unlink(missing_ok=True)  # a dump without its manifest entry is not stored
-                raise
-            new, seen = 0, set()
-            for paper in dump.papers:
-                keys = set(paper_keys(paper))
-                new += not (keys & self.known or keys & seen)
-                seen |= keys
-            self.known |= seen
-            self.hashes[dump.content_hash] = name
-            answer = {"status": "stored", "dump": name, "papers": len(dump.papers), "new": new}
-            if self.git_commit:
-                try:
-                    self._commit(name)
-                except (subprocess.CalledProcessError, OSError) as error:  # stored all the same: say so
-                    detail = getattr(error, "stderr", b"") or b""
-                    answer["git"] = f"commit failed: {detail.decode('utf-8', 'replace').strip() or error}"[:300]
-        return 201, answer
-
-    def _add_to_manifest(self, name: str, captured: dt.datetime, page_url: str) -> None:
-        """The entry set through the YAML library (comments and order survive); ManifestError if it cannot be."""
-        entry = {"captured": captured.isoformat().replace("+00:00", "Z")}
-        if page_url:
-            entry["url"] = page_url
-        manifest.add_entry(self.dumps_dir, name, entry)
-
-    def _commit(self, name: str) -> None:
-        cwd = self.dumps_dir
-        paths = [name, store.MANIFEST_NAME]
-        if (cwd / store.IDS_NAME).is_file():  # the ids the last build gave, so the next clone keeps them
-            paths.append(store.IDS_NAME)
-        subprocess.run(["git", "add", "--", *paths], cwd=cwd, check=True, capture_output=True)
-        subprocess.run(["git", "commit", "-q", "-m", f"Add dump {name}", "--", *paths], cwd=cwd, check=True, capture_output=True)
-
-
-def validate_upload(name: str, data: bytes, page_url: str = "") -> tuple[Dump, list[Problem]]:
-    """The dump an upload holds and what would make `check` fail on it (its errors; warnings pass). The one place
-    the server judges an upload, through the validator `check` and `build` use: what this refuses is never stored."""
-    dump = read_valid_dump(name, data, page_url=page_url, check_name=False)
-    errors = [problem for problem in dump.problems if problem.severity == "error"]
-    if not dump.papers and not errors:
-        errors.append(Problem(name, "no papers found"))
-    return dump, errors
-
-
-def notify_ci(log=print) -> None:
-    """Send `repository_dispatch` (event `new-dump`) when GITHUB_TOKEN and GITHUB_REPOSITORY are set."""
-    token, repository = os.environ.get("GITHUB_TOKEN"), os.environ.get("GITHUB_REPOSITORY")
-    if not token or not repository:
-        return
-    request = urllib.request.Request(
-        f"https://api.github.com/repos/{repository}/dispatches",
-        data=json.dumps({"event_type": "new-dump"}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"},
-        method="POST",
-    )
-    try:
-        urllib.request.urlopen(request, timeout=10).close()
-        log("[serve] sent repository_dispatch new-dump")
-    except OSError as error:
-        log(f"[serve] repository_dispatch failed: {error}")
-
-
 class Handler(http.server.SimpleHTTPRequestHandler):
     server_version = "PaperDigest"
     sys_version = ""
@@ -339,7 +237,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     # -- API ------------------------------------------------------------------------------------
     def do_GET(self) -> None:
         if self.path.split("?", 1)[0] == "/api/status":
-            self._json(200, {**self.app.builder.status(), "dumps": len(self.app.dumps.hashes)})
+            self._json(200, self.app.status())
             return
         super().do_GET()
 
@@ -387,23 +285,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if not page_url.startswith(("http://", "https://")):
             page_url = ""
         try:
-            status, body = self.app.dumps.store(data, content_type, page_url)
-        except OSError as error:
-            full = error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+            status, body = self.app.intake.take(data, content_type, page_url)
+        except NotStored as error:
             self.app.log(printable(f"[serve] could not store a dump: {error}"))
-            self._json(507 if full else 500, {"error": f"could not store the dump: {error.strerror or error}"})
-            return
-        except manifest.ManifestError as error:  # the dump was removed again: not stored
-            self.app.log(printable(f"[serve] could not store a dump: {error}"))
-            self._json(500, {"error": f"could not store the dump: {error}"})
+            self._json(507 if error.full else 500, {"error": f"could not store the dump: {error.reason}"})
             return
         except Exception as error:  # noqa: BLE001 - an answer, never a dropped connection
             self.app.log(printable(f"[serve] storing a dump failed: {type(error).__name__}: {error}"))
             self._json(500, {"error": f"could not store the dump: {type(error).__name__}"})
             return
-        if status == 201:
-            self.app.builder.request()
-            notify_ci(self.app.log)
         self._json(status, body)
 
     def _read_body(self, length: int) -> bytes | None:
@@ -443,15 +333,21 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 @dataclass
 class App:
+    """What every request of one server shares: its settings, the dumps it stores into, its builder."""
+
     token: str
     origins: tuple[str, ...]
     max_bytes: int
-    dumps: DumpStore
+    intake: Intake
     builder: Builder
     quiet: bool = False
     log: object = print
     timeout: float = DEFAULT_TIMEOUT
     live_reload: bool = False  # set by watch(): served pages reload after a build (generator/watch.py)
+
+    def status(self) -> dict:
+        """GET /api/status: the builds (running, asked for, done, the last one) and how many dumps there are."""
+        return {**self.builder.status(), "dumps": self.intake.count()}
 
 
 class BoundedServer(http.server.ThreadingHTTPServer):
@@ -518,21 +414,18 @@ class BoundedServer(http.server.ThreadingHTTPServer):
 
 def make_server(args: argparse.Namespace, log=print, timeout: float = DEFAULT_TIMEOUT,
                 workers: int = DEFAULT_WORKERS) -> tuple[BoundedServer, App]:
-    token = configured_token(args.token_file)
-    if token is None and not is_loopback(args.host):  # refused before anything is made: a second run is refused too
-        raise ServeError(f"refusing to listen on non-loopback address {args.host} without a configured token "
-                         f"(set {TOKEN_ENV} or pass an existing --token-file)")
-    if token is None:
-        token = make_token(args.token_file)
+    """The server `serve` runs (not yet serving) and its App; ServeError or OSError when it cannot be made."""
+    token = _token(args)
     options = dataclasses.replace(options_from_args(args), lock_wait=BUILD_LOCK_WAIT)
     site_dir = options.site_dir.absolute()
     site_dir.mkdir(parents=True, exist_ok=True)
+    builder = Builder(options, log=log)
     app = App(
         token=token,
         origins=tuple(args.allow_origin) or DEFAULT_ORIGINS,
         max_bytes=args.max_bytes,
-        dumps=DumpStore(options.dumps, git_commit=args.git_commit),
-        builder=Builder(options, log=log),
+        intake=Intake(options.dumps, git_commit=args.git_commit, on_stored=builder.request, log=log),
+        builder=builder,
         quiet=args.quiet,
         log=log,
         timeout=timeout,
@@ -545,15 +438,23 @@ def make_server(args: argparse.Namespace, log=print, timeout: float = DEFAULT_TI
     return server, app
 
 
+def _token(args: argparse.Namespace) -> str:
+    """The configured token; else, on loopback only, a new one in the token file."""
+    token = configured_token(args.token_file)
+    if token is None and not is_loopback(args.host):  # refused before anything is made: a second run is refused too
+        raise ServeError(f"refusing to listen on non-loopback address {args.host} without a configured token "
+                         f"(set {TOKEN_ENV} or pass an existing --token-file)")
+    return token if token is not None else make_token(args.token_file)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """`serve`: the site and the ingest API until interrupted (Ctrl-C); 1 when the server cannot start."""
     try:
         server, app = make_server(args)
     except (ServeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    host, port = server.server_address[:2]
-    print(f"[serve] site and ingest API on http://{host}:{port}/ (POST /api/dumps, GET /api/status)", file=sys.stderr)
-    print(f"[serve] token: {TOKEN_ENV} or {args.token_file or DEFAULT_TOKEN_FILE}", file=sys.stderr)
+    _announce(server, args)
     if not args.no_initial_build:
         app.builder.request()
     watcher = None if args.no_watch else watch(app, app.builder.options, log=lambda line: print(line, file=sys.stderr))
@@ -567,3 +468,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app.builder.stop()
         server.server_close()
     return 0
+
+
+def _announce(server: BoundedServer, args: argparse.Namespace) -> None:
+    """Where the server listens and where its token is, on stderr."""
+    host, port = server.server_address[:2]
+    print(f"[serve] site and ingest API on http://{host}:{port}/ (POST /api/dumps, GET /api/status)", file=sys.stderr)
+    print(f"[serve] token: {TOKEN_ENV} or {args.token_file or DEFAULT_TOKEN_FILE}", file=sys.stderr)

@@ -1,4 +1,6 @@
-"""All reading and writing of files: dumps in, generated files out, every write atomic and only if changed."""
+"""Every file read and written: dumps in; generated files out, each written the one way its readers allow (in place
+while nobody reads it, else replaced atomically, and only if its bytes changed); the site folder's lock and its
+staged, whole switch."""
 
 from __future__ import annotations
 
@@ -80,10 +82,6 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def read_bytes(path: Path) -> bytes:
-    return Path(path).read_bytes()
-
-
 def read_text(path: Path, max_bytes: int | None = None) -> str | None:
     """The text of a file; None when it does not exist. With `max_bytes`, only a regular file (never a symlink) of
     at most that size is read (`RefusedFile` otherwise): for inputs that sit beside the dumps."""
@@ -95,113 +93,160 @@ def read_text(path: Path, max_bytes: int | None = None) -> str | None:
         return None
 
 
-def write_atomic(path: Path, data: bytes | str, durable: bool = False) -> None:
-    """Write via a temporary file in the same folder and `os.replace`, so a reader never sees half a file.
+# ---- writing: three ways, one for each kind of file ------------------------------------------------------------
+# Paths may be strings: SiteUpdate joins them as strings, because pathlib's joins cost a second at 50,000 pages.
 
-    `durable` also syncs the bytes to disk first: for data that exists nowhere else (a stored dump, the manifest);
-    generated files can always be made again, and syncing 50,000 pages would cost more than building them.
-    """
-    path = Path(path)
+
+def write_private(path: Path | str, data: bytes | str, exclusive: bool = False) -> bool:
+    """Write a file no reader can see yet (in a staging folder, or one this creates) in place, with no temporary
+    file and no rename; its folder is made when the write finds it missing. `exclusive`: only if the file does not
+    exist yet (False, nothing written, when it does). A write that fails removes what it wrote."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if not durable:
-        _write_replace(path, payload)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_replace(path: Path, payload: bytes) -> None:
-    """The cheap atomic write for generated files: one build writes at a time, so a per-process temporary name
-    needs no random suffix, and the folder is made only when the first write finds it missing."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_if_changed(path: Path | str, data: bytes | str) -> bool:
-    """True when the file was (re)written; an identical file keeps its bytes and its mtime.
-
-    A file that does not exist yet is created in place (exclusively): no reader can be holding an older version of
-    it, and skipping the temporary file and the rename saves a third of the cost of the 100,000 files a cold build
-    of a large archive writes. An existing file is replaced atomically."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    name = os.fspath(path)
-    try:
-        if os.stat(name).st_size == len(payload):
-            with open(name, "rb") as handle:
-                if handle.read() == payload:
-                    return False
-    except FileNotFoundError:
-        if _create(name, payload):
-            return True
-    write_atomic(Path(name), payload)
-    return True
-
-
-def _create(name: str, payload: bytes) -> bool:
-    """Write a new file; False if it appeared meanwhile (the caller then replaces it atomically)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    try:
-        fd = os.open(name, flags, 0o644)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(name), exist_ok=True)
-        fd = os.open(name, flags, 0o644)
+        fd = _open_making_folder(path, flags)
     except FileExistsError:
         return False
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
     except BaseException:
-        os.unlink(name)
+        os.unlink(path)
         raise
     return True
+
+
+def write_atomic(path: Path | str, data: bytes | str, durable: bool = False) -> None:
+    """Replace a file others may be reading: written to a temporary file beside it, then renamed over it, so a
+    reader sees the old bytes or the new, never half of them.
+
+    `durable` also syncs the bytes to disk before the rename: for data that exists nowhere else (a stored dump, the
+    manifest, the id map), which may be written by several processes at once, so its temporary name is a random
+    one. Generated files can always be made again, and syncing 50,000 pages would cost more than building them:
+    one build writes them at a time, so a per-process temporary name does."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    name = os.fspath(path)
+    folder, base = os.path.split(name)
+    if durable:
+        os.makedirs(folder or ".", exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder or ".")
+    else:
+        tmp = os.path.join(folder, f".{base}.{os.getpid()}.tmp")
+        fd = _open_making_folder(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if durable:
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; a dump is as readable as any file
+        os.replace(tmp, name)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_if_changed(path: Path | str, data: bytes | str) -> bool:
+    """Write a file others may read unless it holds these bytes already (then its bytes and mtime stay); True when
+    written. A file that does not exist yet is created in place (`write_private`, exclusively): no reader can be
+    holding an older version of it, and skipping the temporary file and the rename saves a third of the cost of the
+    100,000 files a cold build of a large archive writes. An existing file is replaced atomically."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if _holds(path, payload):
+        return False
+    if not write_private(path, payload, exclusive=True):  # it exists (or appeared meanwhile)
+        write_atomic(path, payload)
+    return True
+
+
+def _holds(path: Path | str, payload: bytes) -> bool:
+    """Whether the file holds exactly `payload` (False when there is no such file); read only when the size matches."""
+    try:
+        if os.stat(path).st_size != len(payload):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == payload
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return False
+
+
+def _open_making_folder(path: Path | str, flags: int) -> int:
+    """os.open with mode 644, making the file's folder when the first try finds it missing (cheaper than making
+    sure of the folder before each of 50,000 writes)."""
+    try:
+        return os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, flags, 0o644)
+
+
+# ---- syncing: which files are not wanted, and removing them ----------------------------------------------------
 
 
 def sync_tree(root: Path, files: Mapping[str, str | bytes], managed: Iterable[str]) -> tuple[list[str], list[str]]:
     """Make the `managed` parts of `root` hold exactly `files` (relative paths): write what changed, remove what is stale.
 
-    A managed entry is a folder (`papers/`) or a single file (`index.md`); nothing outside them is touched.
+    A managed entry is a folder (`papers`) or a single file (`index.md`); nothing outside them is touched.
     """
     root = Path(root)
     written = sorted(rel for rel, data in files.items() if write_if_changed(root / rel, data))
-    wanted = set(files)
-    removed: list[str] = []
-    for entry in managed:
-        target = root / entry
-        if target.is_file() and entry not in wanted:
-            target.unlink()
-            removed.append(entry)
-        elif target.is_dir():
-            for path in sorted(target.rglob("*")):
-                rel = path.relative_to(root).as_posix()
-                if path.is_file() and rel not in wanted:
-                    path.unlink()
-                    removed.append(rel)
-            for folder in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-                if not any(folder.iterdir()):
-                    folder.rmdir()
+    removed = remove_files(root, find_stale(root, _whole(root, managed), set(files)))
     return written, removed
+
+
+def _whole(root: Path, entries: Iterable[str]) -> list[str]:
+    """`find_stale`'s patterns for whole entries of `root`: every file below a folder, or a file itself."""
+    return [f"{entry}/**/*" if os.path.isdir(os.path.join(root, entry)) else entry for entry in entries]
+
+
+def find_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[str]:
+    """The files under `root` matching `patterns` that are not in `wanted` (relative paths), in pattern order.
+
+    A pattern is `<folder>/**/*` (every file below the folder), `<folder>/*/<name>` (`<name>` in each sub-folder)
+    or a file's own path. Folders are listed with os.scandir and only unwanted paths are looked at: a pathlib glob
+    over the 50,000 folders of a large archive's pages takes seconds."""
+    root = Path(root)
+    stale = []
+    for pattern in patterns:
+        folder, _, rest = pattern.partition("/")
+        base = root / folder
+        if "*" not in pattern:
+            candidates = [pattern]
+        elif not base.is_dir():
+            continue
+        elif rest == "**/*":
+            candidates = [f"{folder}/{rel}" for rel in walk_files(base)]
+        elif rest.startswith("*/") and "*" not in rest[2:]:
+            with os.scandir(base) as entries:
+                candidates = [f"{folder}/{entry.name}/{rest[2:]}" for entry in entries if entry.is_dir(follow_symlinks=False)]
+        else:
+            raise ValueError(f"unsupported pattern {pattern!r}")
+        stale += [rel for rel in sorted(candidates) if rel not in wanted and (root / rel).is_file()]
+    return stale
+
+
+def remove_files(root: Path, rels: Iterable[str]) -> list[str]:
+    """Remove the files `rels` (relative to `root`) and the folders that leaves empty, up to `root`; returns those
+    removed. One that is gone already, or is now a folder, is skipped: a removal cut short can be run again."""
+    top = os.path.normpath(root)
+    removed = []
+    for rel in rels:
+        name = os.path.join(top, rel)
+        try:
+            os.unlink(name)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue
+        removed.append(rel)
+        folder = os.path.dirname(name)
+        while folder.startswith(top + os.sep):
+            try:
+                os.rmdir(folder)  # fails when the folder is not empty: cheaper than listing it
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+    return removed
 
 
 def read_tree(root: Path, pattern: str) -> dict[str, str]:
@@ -219,27 +264,9 @@ def read_tree(root: Path, pattern: str) -> dict[str, str]:
     return out
 
 
-def _remove_empty_parents(root: Path, rel: str) -> None:
-    """Remove the folders above a removed file that it left empty, up to `root`."""
-    folder = (root / rel).parent
-    while folder != root and root in folder.parents and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
-
-
-def remove_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[str]:
-    """Remove files under `root` matching `patterns` that are not in `wanted` (relative paths), and the folders
-    that leaves empty.
-
-    A pattern is `<folder>/*/<name>` (one level of sub-folders) or `<folder>/**/*` (everything below). Folders are
-    listed with os.scandir and only unwanted paths are looked at: a pathlib glob over the 50,000 folders of a large
-    archive's pages takes seconds."""
-    root = Path(root)
-    removed = find_stale(root, patterns, wanted)
-    for rel in removed:
-        (root / rel).unlink()
-        _remove_empty_parents(root, rel)
-    return removed
+def remove_tree(path: Path) -> None:
+    """Remove a folder and everything below it, if it is there."""
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def mirror(source: Path, target: Path, rels: Iterable[str]) -> None:
@@ -268,20 +295,6 @@ def walk_files(root: Path, skip: Iterable[str] = ()) -> list[str]:
     return sorted(found)
 
 
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def write_plain(path: Path, data: bytes | str) -> None:
-    """A plain write, for files in a private staging folder that nobody reads until the build is done."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-
-
 # ---- the site folder: one build at a time, switched whole ------------------------------------------------------
 
 
@@ -290,6 +303,7 @@ class SiteLocked(Exception):
 
 
 def lock_path(site_dir: Path) -> Path:
+    """The site folder's lock file: `.<site>.lock` beside it."""
     site_dir = Path(site_dir).absolute()
     return site_dir.parent / f".{site_dir.name}.lock"
 
@@ -358,10 +372,11 @@ class SiteUpdate:
         payload = data.encode("utf-8") if isinstance(data, str) else data
         if _holds(self._site_root + rel, payload):
             return False
-        _put(self._staging_root + rel, payload)
+        write_private(self._staging_root + rel, payload)
         return True
 
     def remove(self, rels: Iterable[str]) -> None:
+        """List site files for removal when the update is published."""
         self.removals.extend(rels)
 
     def take_rendered(self, keep=None, skip: Iterable[str] = (), remove_stale: bool = True) -> tuple[list[str], list[str]]:
@@ -369,19 +384,15 @@ class SiteUpdate:
         are dropped from it; with `remove_stale`, the site's files it did not render are listed for removal, except
         those `keep(rel)` says another step owns and the top-level folders in `skip`. Returns (changed, stale)."""
         rendered = walk_files(self.staging)
-        changed = []
+        changed, same = [], []
         for rel in rendered:
-            staged = self._staging_root + rel
-            with open(staged, "rb") as handle:
-                if _holds(self._site_root + rel, handle.read()):
-                    os.unlink(staged)
-                else:
-                    changed.append(rel)
-        _remove_empty_folders(self.staging)
+            with open(self._staging_root + rel, "rb") as handle:
+                (same if _holds(self._site_root + rel, handle.read()) else changed).append(rel)
+        remove_files(self.staging, same)
         stale: list[str] = []
         if remove_stale and self.site.is_dir():
-            wanted = set(rendered)
-            stale = [rel for rel in walk_files(self.site, skip) if rel not in wanted and not (keep and keep(rel))]
+            entries = sorted(set(os.listdir(self.site)) - set(skip))
+            stale = [rel for rel in find_stale(self.site, _whole(self.site, entries), set(rendered)) if not (keep and keep(rel))]
             self.remove(stale)
         return changed, stale
 
@@ -398,11 +409,13 @@ class SiteUpdate:
 
 
 def staging_path(site_dir: Path) -> Path:
+    """Where a site folder's next version is staged: `.<site>.staging` beside it."""
     site_dir = Path(site_dir).absolute()
     return site_dir.parent / f".{site_dir.name}.staging"
 
 
 def journal_path(site_dir: Path) -> Path:
+    """Where a publish records its removals before it begins: `.<site>.publish` beside the site folder."""
     site_dir = Path(site_dir).absolute()
     return site_dir.parent / f".{site_dir.name}.publish"
 
@@ -424,7 +437,7 @@ def _finish_publish(site: Path) -> tuple[int, int]:
         removals = json.loads(journal.read_text(encoding="utf-8"))["remove"]
     except (OSError, ValueError, KeyError, TypeError):
         removals = []
-    renames, removed = 0, 0
+    renames = 0
     if staging.is_dir() and not site.exists():
         site.parent.mkdir(parents=True, exist_ok=True)
         os.rename(staging, site)
@@ -458,65 +471,7 @@ def _finish_publish(site: Path) -> tuple[int, int]:
             elif (staging / rel).is_dir():
                 target.unlink()
             os.replace(staging / rel, target)
-    for rel in removals:
-        target = site / rel
-        try:
-            target.unlink()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            continue
-        removed += 1
-        _remove_empty_parents(site, rel)
+    removed = len(remove_files(site, removals))
     remove_tree(staging)
     journal.unlink(missing_ok=True)
     return renames, removed
-
-
-def _holds(name: str, payload: bytes) -> bool:
-    try:
-        if os.stat(name).st_size != len(payload):
-            return False
-        with open(name, "rb") as handle:
-            return handle.read() == payload
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return False
-
-
-def _put(name: str, payload: bytes) -> None:
-    """A plain write into the private staging folder, making its folder when the first write finds it missing."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    try:
-        fd = os.open(name, flags, 0o644)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(name), exist_ok=True)
-        fd = os.open(name, flags, 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-
-
-def find_stale(root: Path, patterns: Iterable[str], wanted: set[str]) -> list[str]:
-    """The files under `root` matching `patterns` that are not in `wanted` (see remove_stale), not removed."""
-    root = Path(root)
-    stale = []
-    for pattern in patterns:
-        folder, _, rest = pattern.partition("/")
-        base = root / folder
-        if not base.is_dir():
-            continue
-        if rest == "**/*":
-            candidates = [f"{folder}/{rel}" for rel in walk_files(base)]
-        elif rest.startswith("*/") and "*" not in rest[2:]:
-            with os.scandir(base) as entries:
-                candidates = [f"{folder}/{entry.name}/{rest[2:]}" for entry in entries if entry.is_dir(follow_symlinks=False)]
-        else:
-            raise ValueError(f"unsupported pattern {pattern!r}")
-        stale += [rel for rel in sorted(candidates) if rel not in wanted and (root / rel).is_file()]
-    return stale
-
-
-def _remove_empty_folders(root: Path) -> None:
-    for parent, _, _ in os.walk(root, topdown=False):
-        if parent != str(root):
-            try:  # fails when the folder is not empty
-                os.rmdir(parent)
-            except OSError:
-                pass

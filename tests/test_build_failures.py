@@ -102,9 +102,9 @@ STAGES = [
     ("related", "-", 0),
     ("render", "-", 0),
     ("write", "write_if_changed", 40),  # generated Markdown half rewritten
-    ("mkdocs", "write_plain", 0),  # MkDocs has rendered the theme's pages; the sitemap is being rewritten
-    ("pages", "_put", 3),  # some paper, topic and digest pages staged
-    ("search", "_put", 2),  # part of the new search index staged
+    ("mkdocs", "write_private", 0),  # MkDocs has rendered the theme's pages; the sitemap is being rewritten
+    ("pages", "write_private", 3),  # some paper, topic and digest pages staged
+    ("search", "write_private", 2),  # part of the new search index staged
 ]
 
 

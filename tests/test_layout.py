@@ -15,7 +15,7 @@ ORDER = [
     "generator", "generator.model", "generator.textclean", "generator.urls",
     "generator.readers.base", "generator.readers.hfjson", "generator.readers.html", "generator.readers.jsonapi",
     "generator.readers.text", "generator.readers",
-    "generator.store", "generator.manifest", "generator.validate", "generator.ingest", "generator.catalog", "generator.check",
+    "generator.store", "generator.manifest", "generator.validate", "generator.ingest", "generator.catalog", "generator.check", "generator.intake",
     "generator.topics", "generator.topic_report", "generator.terms", "generator.tfidf", "generator.related",
     "generator.pages.common", "generator.pages.paper", "generator.pages.topic", "generator.pages.digest", "generator.pages.home", "generator.pages.indexes", "generator.pages.api", "generator.pages",
     "generator.plan", "generator.progress", "generator.parallel", "generator.search", "generator.similar_index", "generator.lookup", "generator.feeds", "generator.fastpages",
