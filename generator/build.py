@@ -254,8 +254,8 @@ def _build(options: BuildOptions, reporter: Reporter, previous: SiteState | None
         sources = render(options, site, fragments, todo, problems, reporter)
         written, removed = write_sources(options, setup, sources, todo, problems, reporter)
         if options.run_mkdocs:
-            publish_site(options, setup, site, fragments, todo, related_index, cache, jobs, reporter)
-    keep_ids(options, catalog, ids_before)
+            publish_site(options, setup, site, fragments, todo, related_index, cache, jobs, reporter, written)
+    keep_ids(options, sources[urls.IDS_JSON], ids_before)
     return BuildResult(len(catalog.papers), len(catalog.digests), len(site.topics), problems, written, removed,
                        reporter.timings, incremental=not todo.complete,
                        state=SiteState(setup.inputs, cache, site, fragments, related_index))
@@ -320,7 +320,7 @@ def render(options: BuildOptions, site: Site, fragments: Fragments, todo: Plan, 
         files = {**pages.sources(site, fragments), SHELL_SOURCE: SHELL_MARKDOWN,
                  REPORT: build_report(site.catalog, problems, options.dumps),
                  urls.IDS_JSON: ids_text(site.catalog.ids),  # published, so that a build elsewhere keeps these ids
-                 **lookup_files(site.catalog.papers, site.related),  # the extension's look-up shards (api/lookup/)
+                 **lookup_files(site.catalog.papers, site.related, fragments.lookups),  # the extension's (api/lookup/)
                  **render_feeds_guarded(options, site, todo),
                  **(pages.markdown_sources(site, fragments, todo.pages) if options.markdown else {})}
         info["detail"] = f"{len(files)} files"
@@ -342,14 +342,17 @@ def write_sources(options: BuildOptions, setup: Setup, files: dict[str, str], to
 
 
 def publish_site(options: BuildOptions, setup: Setup, site: Site, fragments: Fragments, todo: Plan,
-                 related_index: RelatedIndex, cache: Cache, jobs: parallel.Jobs, reporter: Reporter) -> None:
+                 related_index: RelatedIndex, cache: Cache, jobs: parallel.Jobs, reporter: Reporter,
+                 rewritten: list[str]) -> None:
     """Stages "mkdocs", "pages", "search" and "publish": everything for the site folder is staged beside it and moved
-    in at the end (store.SiteUpdate), so a build that dies before then leaves the previous site as it was."""
+    in at the end (store.SiteUpdate), so a build that dies before then leaves the previous site as it was.
+    `rewritten`: the sources the write stage changed in the docs folder."""
     update = store.SiteUpdate(options.site_dir)
     try:
         with reporter.stage("mkdocs") as info:
             shell, theme_written, theme_removed = render_theme_pages(options, setup.docs_dir, update, setup.site_url, site,
-                                                                      full=todo.complete, templates=cache.templates)
+                                                                      full=todo.complete, templates=cache.templates,
+                                                                      rewritten=rewritten)
             info["detail"] = f"{len(theme_written)} files written, {len(theme_removed)} removed"
         if "search" in jobs:  # "papers like this": made and staged by a forked process while pages are written
             jobs.start("similar", stage_similar_index, update.write, related_index, site.catalog.papers, f"{SEARCH_FOLDER}/")
@@ -373,9 +376,9 @@ def publish_site(options: BuildOptions, setup: Setup, site: Site, fragments: Fra
         update.discard()
 
 
-def keep_ids(options: BuildOptions, catalog: Catalog, ids_before: str | None) -> None:
-    """Every id this build published, kept beside the dumps for the next build (written only when it changed)."""
-    ids_after = ids_text(catalog.ids)
+def keep_ids(options: BuildOptions, ids_after: str, ids_before: str | None) -> None:
+    """Every id this build published (`ids_after`, as api/ids.json holds it), kept beside the dumps for the next
+    build (written only when it changed)."""
     if options.dumps.is_dir() and ids_after != ids_before:
         store.write_atomic(options.dumps / store.IDS_NAME, ids_after, durable=True)
 
@@ -426,12 +429,14 @@ def render_feeds_guarded(options: BuildOptions, site: Site, todo: Plan) -> dict[
 
 
 def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.SiteUpdate, site_url: str,
-                       site: Site, full: bool, templates: TemplateCache | None = None):
+                       site: Site, full: bool, templates: TemplateCache | None = None, rewritten: Iterable[str] = ()):
     """A strict MkDocs build of the theme's pages (home, indexes, about) and the fast pages' shell, with the clock
     pinned to the newest digest so the same input gives the same bytes. MkDocs reads a view of the docs folder
     without the fast pages (hard links, beside the staging folder) and renders into the update's staging folder;
     what it made that the site already holds byte for byte is then dropped from the update, and a full build also
-    lists for removal what MkDocs no longer makes. Returns the shell and what changed / went stale."""
+    lists for removal what MkDocs no longer makes; an incremental build has MkDocs copy only the static files the
+    write stage `rewritten` (the site holds every other one as the last build left it). Returns the shell and what
+    changed / went stale."""
     staging = update.staging
     epoch = source_date_epoch(site.catalog)
     lastmod = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
@@ -441,7 +446,7 @@ def render_theme_pages(options: BuildOptions, docs_dir: Path, update: store.Site
     fast = {urls.source(path) for path in pages.fast_paths(site)}
     try:
         store.mirror(docs_dir, theme_docs, theme_files)
-        plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()), templates)
+        plugin = FastPagesPlugin(linked & fast, str(docs_dir.resolve()), templates, copy_only=None if full else rewritten)
         _mkdocs_into(options.config, theme_docs, staging, site_url, epoch, plugin)
     finally:
         store.remove_tree(theme_docs)

@@ -63,6 +63,16 @@ class _PrebuiltPage(File):
         return None
 
 
+class _PublishedAsset(File):
+    """A static file the site already holds, byte for byte, from this process's last build: listed, linked and
+    checked as usual, not copied again. Only an incremental build uses it, for every static file but the generated
+    ones this build rewrote: its other inputs (theme, overrides, hand-written files, configuration) are those of the
+    last build, or it would be a full one, and the generated files it did not rewrite are as that build left them."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        return None
+
+
 def is_fast_page(src_uri: str) -> bool:
     section, _, name = src_uri.partition("/")
     return f"{section}/" in FAST_SECTIONS and name.endswith(".md") and "/" not in name and name != "index.md"
@@ -81,13 +91,20 @@ class FastPagesPlugin(BasePlugin):
     src URIs, `papers/<id>.md`, under the docs folder `source`) are added as files MkDocs can check and resolve links
     to but never reads or writes."""
 
-    def __init__(self, linked: Iterable[str] = (), source: str = "", templates: TemplateCache | None = None) -> None:
+    def __init__(self, linked: Iterable[str] = (), source: str = "", templates: TemplateCache | None = None,
+                 copy_only: Iterable[str] | None = None) -> None:
         self.linked = sorted(linked)
         self.source = source
         self.templates = templates
+        # None: copy every static file (a full build); else only these (src URIs): an incremental build's rewritten ones
+        self.copy_only = None if copy_only is None else frozenset(copy_only)
 
     def on_files(self, files: Files, config) -> Files:
         out = [file for file in files if not is_fast_page(file.src_uri)]
+        if self.copy_only is not None:
+            for file in out:
+                if not file.is_documentation_page() and file.src_uri not in self.copy_only:
+                    file.__class__ = _PublishedAsset  # the same file, minus the copy
         for uri in self.linked:
             out.append(_PrebuiltPage(uri, self.source, config["site_dir"], config["use_directory_urls"],
                                      dest_uri=f"{uri[:-3]}/index.html"))

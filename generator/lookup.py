@@ -57,21 +57,28 @@ def _json(value) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def lookup_files(papers, related: dict) -> dict[str, str]:
+def lookup_files(papers, related: dict, memo: dict | None = None) -> dict[str, str]:
     """Path (relative to the docs folder) -> text, for index.json and every shard.
 
-    `related` is what the build computed: paper id -> its Related links (versions marked)."""
+    `related` is what the build computed: paper id -> its Related links (versions marked). `memo` (paper id -> its
+    entry: title key, record, arXiv key, the ids it names) holds the entries of an earlier build for the papers that
+    did not change since (pages.common.Fragments); the entries made here are added to it."""
+    memo = {} if memo is None else memo
     by_id: dict[str, Paper] = {paper.id: paper for paper in papers}
     titles: dict[str, str] = {}
     arxiv: dict[str, str] = {}
     for paper in papers:
-        key = title_key(paper.title)
+        entry = memo.get(paper.id)
+        if entry is None:
+            links = [r for r in related.get(paper.id, ()) if not r.version and r.id in by_id]
+            record = _json({"id": paper.id, "title": paper.title,
+                            "related": [{"id": r.id, "title": by_id[r.id].title, "score": r.score} for r in links]})
+            entry = memo[paper.id] = (title_key(paper.title), record, arxiv_key(paper.arxiv_id) if paper.arxiv_id else "",
+                                      frozenset(r.id for r in links))
+        key, record, akey, _ = entry
         if not key or key in titles:  # the catalog merges equal keys: a second one would be another paper's
             continue
-        links = [{"id": r.id, "title": by_id[r.id].title, "score": r.score}
-                 for r in related.get(paper.id, ()) if not r.version and r.id in by_id]
-        titles[key] = _json({"id": paper.id, "title": paper.title, "related": links})
-        akey = arxiv_key(paper.arxiv_id) if paper.arxiv_id else ""
+        titles[key] = record
         if akey:
             arxiv.setdefault(akey, _json(key))
     arxiv_count, arxiv_files = _shards("arxiv", arxiv, ARXIV_SHARD_BYTES)

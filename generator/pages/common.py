@@ -183,9 +183,12 @@ class Fragments:
 
     records: dict[str, str] = field(default_factory=dict)
     topic_lines: dict[str, str] = field(default_factory=dict)
+    lookups: dict[str, tuple] = field(default_factory=dict)  # paper id -> its look-up entry (lookup.lookup_files)
 
     def without(self, changed: Iterable[str]) -> Fragments:
-        """These fragments except the papers in `changed` (their tags, related papers or digests may differ)."""
-        changed = set(changed)
+        """These fragments except the papers in `changed` (their tags, related papers or digests may differ), and
+        the look-up entries that name one of them (a look-up entry carries its related papers' titles)."""
+        changed = frozenset(changed)
         return Fragments({k: v for k, v in self.records.items() if k not in changed},
-                         {k: v for k, v in self.topic_lines.items() if k not in changed})
+                         {k: v for k, v in self.topic_lines.items() if k not in changed},
+                         {k: v for k, v in self.lookups.items() if k not in changed and not v[-1] & changed})
