@@ -19,7 +19,7 @@ ORDER = [
     "generator.topics", "generator.topic_report", "generator.terms", "generator.tfidf", "generator.related",
     "generator.pages.common", "generator.pages.paper", "generator.pages.topic", "generator.pages.digest", "generator.pages.home", "generator.pages.indexes", "generator.pages.api", "generator.pages",
     "generator.plan", "generator.progress", "generator.parallel", "generator.search", "generator.similar_index", "generator.lookup", "generator.feeds", "generator.fastpages",
-    "generator.build", "generator.watch", "generator.server", "generator.cli", "generator.__main__",
+    "generator.build", "generator.preview", "generator.watch", "generator.server", "generator.cli", "generator.__main__",
 ]
 
 # Calls whose result cannot change: anything else bound at module level may be state.

@@ -120,12 +120,12 @@ def test_stored_dump_is_built_and_status_tells(project, backend):
 
 
 def test_twenty_concurrent_posts_store_twenty_dumps_with_at_most_two_builds(project, backend, monkeypatch):
-    import generator.server as server_module
+    import generator.preview as preview_module
 
     # Hold the first build until every post is stored, however fast builds are: the other posts must coalesce.
     all_stored = threading.Event()
-    real_build = server_module.build
-    monkeypatch.setattr(server_module, "build", lambda *a, **k: all_stored.wait(60) and real_build(*a, **k))
+    real_build = preview_module.build
+    monkeypatch.setattr(preview_module, "build", lambda *a, **k: all_stored.wait(60) and real_build(*a, **k))
     before = len(dump_files(project))
     pages = [papers_page(f"2025-04-{day:02d}", [(f"2504.{day:05d}", f"Concurrent Paper Number {day}", f"Abstract {day}.")]) for day in range(1, 21)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
