@@ -182,7 +182,7 @@ class Site:
 
     @functools.cached_property
     def papers_by_id(self) -> dict[str, Paper]:
-        return {p.id: p for p in self.catalog.papers}
+        return self.catalog.by_id()
 
     @functools.cached_property
     def topics_by_slug(self) -> dict[str, Topic]:

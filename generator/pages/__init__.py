@@ -76,7 +76,3 @@ def markdown_sources(site: Site, fragments: Fragments, keys: Mapping[str, Iterab
 def fast_paths(site: Site, sitemap_only: bool = False) -> list[str]:
     """Every fast page's site path, without rendering (the sitemap's, without the redirects)."""
     return [kind.path(key) for kind in FAST_KINDS if kind.in_sitemap or not sitemap_only for key in kind.keys(site)]
-
-
-def every_key(site: Site) -> Mapping[str, list[str]]:
-    return {kind.name: kind.keys(site) for kind in FAST_KINDS}

@@ -139,10 +139,9 @@ def chips(slugs: Sequence[str], topics: Mapping[str, Topic], here: str) -> str:
                     for s in slugs if s in topics)
 
 
-def chips_html(slugs: Sequence[str], topics: Mapping[str, Topic]) -> str:
+def chips_html(topics: Iterable[Topic]) -> str:
     """Topic chips in an HTML page one folder below a section (papers/<id>/, digests/<id>/)."""
-    return " ".join(f'<a class="pd-chip" href="{urls.UP}{urls.topic(s)}">{html.escape(topics[s].name)}</a>'
-                    for s in slugs if s in topics)
+    return " ".join(f'<a class="pd-chip" href="{urls.UP}{urls.topic(t.slug)}">{html.escape(t.name)}</a>' for t in topics)
 
 
 # ---- what the fast path writes ----------------------------------------------------------------

@@ -44,7 +44,7 @@ def render(digest: Digest, site: Site) -> str:
         paper = papers[paper_id]
         repeat = ' <span class="pd-repeat">seen before</span>' if paper_id in digest.repeats else ""
         parts.append(f'<li><a href="{urls.UP}{urls.paper(paper.id)}">{e(paper.title)}</a>{repeat}<br>'
-                     f'{chips_html(site.tags.get(paper_id, ()), topics)}</li>\n')
+                     f'{chips_html(topics[s] for s in site.tags.get(paper_id, ()) if s in topics)}</li>\n')
     parts.append("</ol>\n")
     parts.append(nav)
     return "".join(parts)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from .. import urls
 from ..model import Digest, Paper, Related, Site, Topic, long_day
-from .common import ALL_PAPERS_FEED, Fragments, ShellPage, attr, external_links, full_text_url, linkify, plural, snippet
+from .common import (ALL_PAPERS_FEED, Fragments, ShellPage, attr, chips_html, external_links, full_text_url, linkify,
+                     plural, snippet)
 
 CLOSE_SCORE = 0.30  # a related paper this similar is called "close" (about the top tenth of links), others "some overlap"
 DESCRIPTION_LENGTH = 160
@@ -56,7 +57,7 @@ def render(view: PaperView) -> str:
     if paper.authors:
         parts.append(f'<p class="pd-authors">{e(", ".join(paper.authors))}</p>\n')
     if view.tags:
-        parts.append("<p>" + " ".join(f'<a class="pd-chip" href="{urls.UP}{urls.topic(t.slug)}">{e(t.name)}</a>' for t in view.tags) + "</p>\n")
+        parts.append(f"<p>{chips_html(view.tags)}</p>\n")
     parts.append(f"<p>{linkify(paper.abstract)}</p>\n" if paper.abstract else "<p><em>No abstract in the digest.</em></p>\n")
     if paper.truncated:
         parts.append(f'<div class="admonition note">\n<p class="admonition-title">Abstract cut short</p>\n<p>{_cut_short_html(paper)}</p>\n</div>\n')
